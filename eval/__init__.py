@@ -1,0 +1,1 @@
+"""Benchmarks: SimpleQA (accuracy of the whole stack), search, fetch, loop overhead, server load."""

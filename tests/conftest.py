@@ -1,0 +1,30 @@
+"""Every test gets its own JANAGENT_HOME and no network beyond loopback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.fixture(autouse=True)
+def janagent_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    home = tmp_path_factory.mktemp("janagent_home")
+    monkeypatch.setenv("JANAGENT_HOME", str(home))
+    # Tests never reach the model hub; code that would must find things locally or fail clearly.
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+    for key in ("JANAGENT_BASE_URL", "JANAGENT_API_KEY", "OPENAI_API_KEY", "SERPER_API_KEY", "SEARXNG_URL"):
+        monkeypatch.delenv(key, raising=False)
+    yield home
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """../shared/data beside the checkout (real corpora, pages, SimpleQA CSV)."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip("../shared/data is not beside this checkout")
+    return SHARED_DATA
