@@ -17,7 +17,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-bench_app = typer.Typer(help="Benchmarks that print numbers: search, fetch, loop, simpleqa, load.", no_args_is_help=True)
+bench_app = typer.Typer(
+    help="Benchmarks that print numbers: search, fetch, loop, simpleqa, load.", no_args_is_help=True
+)
 app.add_typer(bench_app, name="bench")
 
 # Every module registers its own commands so that each stays small and owns its imports.
