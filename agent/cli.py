@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "ask_cmds",
     "serve_cmds",
     "simpleqa_cmds",
+    "models_cmds",
 )
 
 err_console = Console(stderr=True)
