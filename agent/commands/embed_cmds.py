@@ -1,0 +1,116 @@
+"""`janagent embed distill|info`: make Model2Vec static models and show which one the index would use."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+err = Console(stderr=True)
+POOLINGS = ("mean", "last", "first", "pooler")
+
+
+def _default_out(teacher: str) -> Path:
+    from agent.home import models_dir
+
+    stem = Path(teacher.rstrip("/")).name
+    stem = stem.removesuffix(".gguf")
+    if stem in {"model", "models"}:  # sentence-transformer packages keep the weights in `model/`
+        stem = Path(teacher.rstrip("/")).parent.name
+    return models_dir() / f"{re.sub(r'[^A-Za-z0-9._-]+', '-', stem)}-static"
+
+
+def distill_cmd(
+    teacher: Annotated[str, typer.Argument(help="Hugging Face model folder, .gguf file, or hub id (cached)")],
+    dims: Annotated[
+        int, typer.Option("--dims", min=0, help="PCA dimensions of the vectors (0: keep the teacher's)")
+    ] = 256,
+    pooling: Annotated[str, typer.Option("--pooling", help="mean (sentence encoders) or last (decoder LLMs)")] = "mean",
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Output folder (default: JANAGENT_HOME/models/<teacher>-static)")
+    ] = None,
+    vocabulary_from: Annotated[
+        Path | None,
+        typer.Option("--vocabulary-from", help="Corpus (.jsonl/.txt) whose frequent words join the vocabulary"),
+    ] = None,
+    vocabulary_size: Annotated[
+        int, typer.Option("--vocabulary-size", min=1, help="Most frequent corpus words to add")
+    ] = 50_000,
+) -> None:
+    """Distill any transformer, decoder LLMs included, into a Model2Vec static model (one-time, CPU is fine)."""
+    from agent.errors import JanagentError
+    from mcp_servers.embeddings.distilling import distill_teacher, folder_size, save_static_model
+    from mcp_servers.embeddings.naming import model_id
+    from mcp_servers.embeddings.teachers import load_teacher, require_distill_stack
+    from mcp_servers.embeddings.vocabulary import corpus_vocabulary
+
+    if pooling not in POOLINGS:
+        raise JanagentError(f"--pooling must be one of {', '.join(POOLINGS)} (got {pooling!r})")
+    target = out or _default_out(teacher)
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise JanagentError(f"{target} already exists - choose another --out or remove it first")
+    require_distill_stack()
+    vocabulary = corpus_vocabulary(vocabulary_from, max_words=vocabulary_size) if vocabulary_from else None
+    if vocabulary:
+        err.print(f"vocabulary: {len(vocabulary):,} frequent words from {vocabulary_from}")
+
+    started = time.perf_counter()
+    with err.status(f"loading teacher {teacher}"):
+        loaded = load_teacher(teacher)
+    err.print(f"teacher {loaded.name} loaded in {time.perf_counter() - started:.1f} s; distilling (pooling={pooling})")
+    model = distill_teacher(loaded, dims=dims or None, pooling=pooling, vocabulary=vocabulary)  # type: ignore[arg-type]
+    save_static_model(model, target)
+    seconds = time.perf_counter() - started
+    size = folder_size(target)
+    err.print(
+        f"[green]wrote[/] {target}: {model.dim} dims, vocabulary {len(model.tokens):,}, "
+        f"{size / 1e6:.1f} MB on disk, {seconds:.0f} s"
+    )
+    result = {
+        "out": str(target),
+        "model_id": model_id(model),
+        "dims": model.dim,
+        "vocabulary": len(model.tokens),
+        "size_bytes": size,
+        "seconds": round(seconds, 1),
+        "teacher": teacher,
+        "pooling": pooling,
+    }
+    typer.echo(json.dumps(result))
+
+
+def info_cmd(
+    spec: Annotated[
+        str | None, typer.Argument(help="Model folder or hub id (default: $JANAGENT_EMBED_MODEL or potion)")
+    ] = None,
+) -> None:
+    """Show what an embedding-model spec resolves to (distilling the offline stand-in if needed)."""
+    from mcp_servers.embeddings import load_static_model, model_id, resolve_model_folder
+    from mcp_servers.embeddings.distilling import folder_size
+
+    folder, how = resolve_model_folder(spec)
+    model = load_static_model(str(folder))
+    result = {
+        "spec": spec,
+        "folder": str(folder),
+        "resolved_by": how,
+        "model_id": model_id(model),
+        "dims": model.dim,
+        "vocabulary": len(model.tokens),
+        "size_bytes": folder_size(folder),
+        "teacher": model.base_model_name or model.config.get("tokenizer_name"),
+    }
+    typer.echo(json.dumps(result, indent=2))
+
+
+def register(app: typer.Typer, bench: typer.Typer) -> None:
+    """Add the `embed` command group."""
+    embed = typer.Typer(help="Model2Vec static embeddings: distill one from any model, inspect the one in use.")
+    embed.command("distill")(distill_cmd)
+    embed.command("info")(info_cmd)
+    app.add_typer(embed, name="embed")

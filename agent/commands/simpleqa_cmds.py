@@ -1,0 +1,292 @@
+"""`janagent bench simpleqa`: SimpleQA (or SimpleQA Verified) through the whole stack, graded, resumable."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shlex
+import sys
+import time
+from contextlib import AsyncExitStack
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+
+from agent.errors import JanagentError
+
+if TYPE_CHECKING:
+    from agent.loop import LoopConfig
+    from agent.settings import Settings
+    from eval.simpleqa.benchmark import BenchmarkOutcome, BenchmarkPlan
+    from eval.simpleqa.grading import Grader
+
+err_console = Console(stderr=True)
+
+
+class ToolsMode(StrEnum):
+    mcp = "mcp"
+    none = "none"
+
+
+class FormatChoice(StrEnum):
+    simpleqa = "simpleqa"
+    verified = "verified"
+
+
+class TemplateChoice(StrEnum):
+    simple_evals = "simple-evals"
+    simpleqa_verified = "simpleqa-verified"
+
+
+def register(app: typer.Typer, bench: typer.Typer) -> None:
+    bench.command("simpleqa")(simpleqa)
+
+
+def simpleqa(
+    dataset: Annotated[
+        Path | None,
+        typer.Option(help="SimpleQA or SimpleQA Verified CSV; default: the official CSV, downloaded once to the cache"),
+    ] = None,
+    dataset_format: Annotated[
+        FormatChoice | None, typer.Option("--format", help="CSV format (default: detected from its columns)")
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option(min=1, help="Sample this many questions as simple-evals does (default: all)")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Sampling seed: random.Random(seed).sample(rows, limit)")] = 0,
+    topic: Annotated[list[str] | None, typer.Option(help="Only this topic (repeatable), before sampling")] = None,
+    model: Annotated[
+        str | None, typer.Option(help="Model spec as for `janagent ask` (default: settings, Menlo/Jan-nano)")
+    ] = None,
+    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server for an openai: model")] = None,
+    api_key: Annotated[
+        str | None, typer.Option(envvar="JANAGENT_API_KEY", show_envvar=False, help="Key for that server")
+    ] = None,
+    tools: Annotated[ToolsMode, typer.Option(help="mcp: the MCP servers; none: closed-book baseline")] = ToolsMode.mcp,
+    mcp_config: Annotated[Path | None, typer.Option(help="mcpServers JSON (default: JANAGENT_HOME/mcp.json)")] = None,
+    max_steps: Annotated[int | None, typer.Option(min=0, help="Maximum tool rounds per question")] = None,
+    retrieve_first: Annotated[
+        bool | None, typer.Option("--retrieve-first/--no-retrieve-first", help="Default: by the model's profile")
+    ] = None,
+    temperature: Annotated[float | None, typer.Option(min=0.0, help="Default: the model profile's")] = None,
+    top_p: Annotated[float | None, typer.Option(min=0.0, max=1.0)] = None,
+    top_k: Annotated[int | None, typer.Option(min=0)] = None,
+    max_tokens: Annotated[int | None, typer.Option(min=1)] = None,
+    grader: Annotated[
+        str, typer.Option(help="offline (approximate, rule-based) or a model spec, e.g. openai:gpt-4o")
+    ] = "offline",
+    grader_base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server for the grader")] = None,
+    grader_api_key: Annotated[
+        str | None, typer.Option(envvar="JANAGENT_GRADER_API_KEY", show_envvar=False, help="Key for the grader")
+    ] = None,
+    grader_template: Annotated[
+        TemplateChoice | None, typer.Option(help="Grader prompt (default: the one of the dataset's format)")
+    ] = None,
+    concurrency: Annotated[int, typer.Option(min=1, help="Questions in flight at once")] = 1,
+    timeout: Annotated[float, typer.Option(min=1.0, help="Seconds per question (solver; grader alike)")] = 600.0,
+    retries: Annotated[int, typer.Option(min=0, max=10, help="Retries after a model/grader failure")] = 2,
+    out: Annotated[
+        Path | None, typer.Option(help="Run directory (default: JANAGENT_HOME/runs/simpleqa-<time>)")
+    ] = None,
+    resume: Annotated[bool, typer.Option(help="Continue the run in --out: skip graded questions, redo errors")] = False,
+) -> None:
+    """Run SimpleQA through the agent and print summary.json; results, report and charts go to --out."""
+    setup_started = time.perf_counter()
+    from agent.commands import ask_cmds
+    from agent.home import cache_dir, runs_dir
+    from agent.settings import load_settings
+    from eval.simpleqa.agent_solver import agent_identity
+    from eval.simpleqa.benchmark import BenchmarkPlan, finished_summary
+    from eval.simpleqa.dataset import DatasetFormat, download_dataset, load_dataset, select_questions
+    from eval.simpleqa.runner import RunConfig
+
+    if resume and out is None:
+        raise JanagentError("--resume needs --out DIR, the run directory to continue")
+    settings = load_settings(
+        model=model,
+        base_url=base_url,
+        api_key=api_key,
+        mcp_config=mcp_config,
+        max_steps=max_steps,
+        retrieve_first=retrieve_first,
+        temperature=temperature,
+        top_p=top_p,
+        top_k=top_k,
+        max_tokens=max_tokens,
+    )
+    path = dataset if dataset is not None else download_dataset(cache_dir())
+    data = load_dataset(path, DatasetFormat(dataset_format.value) if dataset_format else None)
+    questions = select_questions(data.questions, limit=limit, seed=seed, topics=topic or [], fmt=data.format)
+    template_name = (
+        grader_template.value
+        if grader_template
+        else ("simpleqa-verified" if data.format is DatasetFormat.VERIFIED else "simple-evals")
+    )
+    run_dir = out if out is not None else runs_dir() / time.strftime("simpleqa-%Y%m%d-%H%M%S")
+    loop_config = ask_cmds.loop_config(settings)  # sampling: the model's defaults with the user's overrides
+    tools_label = _tools_label(tools, settings.mcp_config)
+    plan = BenchmarkPlan(
+        dataset=data,
+        questions=questions,
+        out_dir=run_dir,
+        seed=seed,
+        limit=limit,
+        topics=list(topic or []),
+        resume=resume,
+        config=RunConfig(concurrency=concurrency, timeout_s=timeout, retries=retries),
+    )
+    model_identity = agent_identity(settings.model, settings.base_url, tools_label, loop_config)
+    done = finished_summary(plan, model_identity, _grader_identity(grader, grader_base_url, template_name))
+    if done is not None:
+        err_console.print(f"nothing to do: all {len(questions)} questions of {run_dir} are graded")
+        typer.echo(json.dumps(done, indent=2, ensure_ascii=False))
+        return
+    plan.setup_s = time.perf_counter() - setup_started
+    if grader == "offline":
+        err_console.print(
+            "[yellow]grading with the offline rule-based grader: results are APPROXIMATE "
+            "(pass --grader openai:gpt-4o --grader-base-url URL for SimpleQA's grader)[/]"
+        )
+    err_console.print(f"{len(questions)} questions -> {run_dir}", highlight=False)
+    try:
+        outcome = asyncio.run(
+            _run(
+                plan,
+                settings=settings,
+                loop_config=loop_config,
+                tools=tools,
+                tools_label=tools_label,
+                grader_spec=grader,
+                grader_base_url=grader_base_url,
+                grader_api_key=grader_api_key,
+                template_name=template_name,
+            )
+        )
+    except KeyboardInterrupt:
+        from eval.simpleqa.rundir import RunDir, read_results
+
+        kept = sum(1 for record in read_results(RunDir(run_dir).results_path) if not record.get("error"))
+        err_console.print(
+            f"interrupted: {kept} graded questions are kept in {run_dir}; continue with:\n  "
+            + _resume_command(run_dir),
+            highlight=False,
+            soft_wrap=True,
+        )
+        # SystemExit, not typer.Exit: in non-standalone mode click returns an Exit's code instead of exiting.
+        raise SystemExit(130) from None
+    summary = outcome.summary
+    typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+    err_console.print(
+        f"correct {100 * summary['correct']:.1f}% · given attempted {100 * summary['accuracy_given_attempted']:.1f}% "
+        f"· F1 {summary['f1']:.3f} · errors {summary['errors']} · {summary['duration_s']:.1f} s"
+        + (" · APPROXIMATE grader" if summary["approximate"] else "")
+        + f"\nwritten: {run_dir}/results.jsonl, summary.json, report.md, charts",
+        highlight=False,
+    )
+
+
+def _tools_label(tools: ToolsMode, mcp_config: Path | None) -> str:
+    if tools is ToolsMode.none:
+        return "none"
+    return f"mcp:{mcp_config}" if mcp_config is not None else "mcp"
+
+
+def _grader_identity(spec: str, base_url: str | None, template_name: str) -> dict[str, Any]:
+    """The grader's identity without loading it (for the finished-run check)."""
+    if spec == "offline":
+        from eval.simpleqa.offline_grader import OfflineGrader
+
+        return OfflineGrader().identity
+    from eval.simpleqa.grader_template import TEMPLATES, template_sha256
+
+    return {
+        "kind": "model",
+        "spec": spec,
+        "base_url": base_url,
+        "template": template_name,
+        "template_sha256": template_sha256(TEMPLATES[template_name]),
+        "approximate": False,
+    }
+
+
+def build_grader(spec: str, *, base_url: str | None, api_key: str | None, template_name: str) -> Grader:
+    """``offline`` or any model spec (``openai:NAME`` with a base URL, a local model) with the official template."""
+    if spec == "offline":
+        from eval.simpleqa.offline_grader import OfflineGrader
+
+        return OfflineGrader()
+    from agent.models.spec import load_model
+    from eval.simpleqa.grader_template import TEMPLATES
+    from eval.simpleqa.grading import ModelGrader
+
+    grader_model = load_model(spec, base_url=base_url, api_key=api_key)
+    return ModelGrader(
+        grader_model, TEMPLATES[template_name], spec=spec, template_name=template_name, base_url=base_url
+    )
+
+
+async def _run(
+    plan: BenchmarkPlan,
+    *,
+    settings: Settings,
+    loop_config: LoopConfig,
+    tools: ToolsMode,
+    tools_label: str,
+    grader_spec: str,
+    grader_base_url: str | None,
+    grader_api_key: str | None,
+    template_name: str,
+) -> BenchmarkOutcome:
+    from agent.commands.ask_cmds import build_model
+    from eval.simpleqa.agent_solver import AgentSolver
+    from eval.simpleqa.benchmark import run_benchmark
+    from eval.simpleqa.progress import RichProgress
+
+    async with AsyncExitStack() as stack:
+        grader = build_grader(
+            grader_spec, base_url=grader_base_url, api_key=grader_api_key, template_name=template_name
+        )
+        stack.push_async_callback(_close, grader)
+        err_console.print(f"loading {settings.model}", highlight=False, markup=False)
+        # The same model specs and backends as `janagent ask` (a plain name with --base-url is openai:NAME).
+        agent_model = await asyncio.to_thread(build_model, settings)
+        stack.push_async_callback(agent_model.aclose)
+        toolbox = None
+        if tools is ToolsMode.mcp:
+            from agent.toolbox import open_toolbox
+
+            toolbox = await stack.enter_async_context(
+                open_toolbox(
+                    settings.mcp_config,
+                    timeout_s=settings.tool_timeout_s,
+                    start_timeout_s=settings.server_start_timeout_s,
+                )
+            )
+            for name, reason in toolbox.failed.items():
+                err_console.print(f"[yellow]tool server {name} failed to start:[/] {reason}", highlight=False)
+            if not toolbox.tool_names:
+                raise JanagentError("no MCP tools are available (see above); fix the servers or pass --tools none")
+        solver = AgentSolver(
+            agent_model, toolbox, loop_config, spec=settings.model, base_url=settings.base_url, tools=tools_label
+        )
+        approximate = bool(grader.identity.get("approximate"))
+        with RichProgress(approximate=approximate, console=err_console) as bar:
+            return await run_benchmark(plan, solver, grader, progress=bar)
+
+
+async def _close(grader: Any) -> None:
+    close = getattr(grader, "aclose", None)
+    if close is not None:
+        await close()
+
+
+def _resume_command(run_dir: Path) -> str:
+    args = sys.argv[1:]
+    if "--out" not in args and not any(arg.startswith("--out=") for arg in args):
+        args += ["--out", str(run_dir)]
+    if "--resume" not in args:
+        args.append("--resume")
+    return "janagent " + " ".join(shlex.quote(arg) for arg in args)

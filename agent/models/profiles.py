@@ -1,0 +1,80 @@
+"""Per-model defaults: whether the model calls tools itself, its sampling, and its context settings.
+
+A profile is chosen from the model's name (hub id, folder or file name), so an unknown model gets
+sensible defaults and a known one gets what its authors recommend.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from agent.models.base import Sampling
+
+# Jan-nano-128k extends Qwen3's 40,960 native positions with YaRN, factor 3.2 (as its card and vLLM do).
+JAN_NANO_128K_ROPE: dict[str, Any] = {
+    "rope_type": "yarn",
+    "factor": 3.2,
+    "original_max_position_embeddings": 40960,
+}
+
+
+@dataclass(frozen=True)
+class ModelProfile:
+    """What janagent assumes about a family of models."""
+
+    name: str
+    # False selects the retrieve-first loop: the model answers from results it is given.
+    calls_tools: bool = True
+    sampling: Sampling = field(default_factory=Sampling)
+    rope_scaling: dict[str, Any] | None = None
+    # Extra keyword arguments for the chat template (Qwen3's non-thinking switch).
+    template_kwargs: dict[str, Any] = field(default_factory=lambda: {"enable_thinking": False})
+
+
+JAN_NANO = ModelProfile(name="jan-nano")
+JAN_NANO_128K = ModelProfile(name="jan-nano-128k", rope_scaling=JAN_NANO_128K_ROPE)
+# SmolLM2 does not emit tool calls on its own (measured), but answers well from given results.
+# Its card recommends a low temperature.
+SMOLLM2 = ModelProfile(name="smollm2", calls_tools=False, sampling=Sampling(temperature=0.2, top_p=0.9, top_k=0))
+DEFAULT = ModelProfile(name="default")
+
+# Checked in order: the first fragment found in the lowercased model name wins.
+_BY_NAME_FRAGMENT: tuple[tuple[str, ModelProfile], ...] = (
+    ("jan-nano-128k", JAN_NANO_128K),
+    ("jan-nano", JAN_NANO),
+    ("smollm", SMOLLM2),
+)
+
+
+def profile_for(name: str) -> ModelProfile:
+    """The profile for a model named ``name`` (a spec, hub id, folder or file name)."""
+    lowered = name.lower().replace("_", "-")
+    for fragment, profile in _BY_NAME_FRAGMENT:
+        if fragment in lowered:
+            return profile
+    return DEFAULT
+
+
+def apply_rope_scaling(config: Any, profile: ModelProfile) -> bool:
+    """Set the profile's rope scaling on a transformers config; return True if the config changed.
+
+    transformers 5 keeps rope settings in ``config.rope_parameters`` (with ``rope_theta``); older
+    configs use ``rope_scaling``. A config that already carries the scaling is left alone.
+    """
+    scaling = profile.rope_scaling
+    if not scaling:
+        return False
+    current = getattr(config, "rope_parameters", None) or getattr(config, "rope_scaling", None) or {}
+    if isinstance(current, dict) and all(current.get(key) == value for key, value in scaling.items()):
+        return False
+    theta = current.get("rope_theta") if isinstance(current, dict) else None
+    theta = theta or getattr(config, "rope_theta", None) or 1_000_000.0
+    updated = {**scaling, "rope_theta": theta}
+    if hasattr(config, "rope_parameters"):
+        config.rope_parameters = updated
+    else:
+        config.rope_scaling = updated
+    positions = int(scaling["original_max_position_embeddings"] * scaling["factor"])
+    config.max_position_embeddings = max(int(getattr(config, "max_position_embeddings", 0) or 0), positions)
+    return True

@@ -1,0 +1,48 @@
+"""Every text the loop sends to the model besides the user's question. Short, because small models
+follow short instructions better and every token counts against their context."""
+
+from __future__ import annotations
+
+# A model that calls tools: search first, read pages when snippets are not enough, answer briefly with sources.
+TOOLS_SYSTEM = (
+    "You are a research assistant. Use the search tool to find facts before answering; use fetch to read "
+    "a page when the search snippets are not enough. Do not guess. When you have the answer, reply with a "
+    "short, direct answer and cite the source URL or document id you used."
+)
+
+# A model given search results up front (retrieve-first): it only has to read them and answer.
+RETRIEVED_SYSTEM = (
+    "You answer questions using the search results you are given. Reply with a short answer taken from the results."
+)
+
+# No tools at all (closed-book runs, e.g. a SimpleQA baseline).
+CLOSED_BOOK_SYSTEM = "Answer the question with a short, direct answer. If you do not know, say so."
+
+FINAL_ANSWER_REQUEST = (
+    "You have used all your tool calls. Give your final answer now, from what you found, "
+    "in one or two sentences with its source."
+)
+
+EMPTY_REPLY_NUDGE = "Your reply was empty. Answer the question, or call a tool if you need more information."
+
+
+def system_prompt(*, has_tools: bool, retrieved: bool) -> str:
+    """The system prompt for a run: with tools, with search results given up front, or closed-book."""
+    if has_tools:
+        return TOOLS_SYSTEM
+    if retrieved:
+        return RETRIEVED_SYSTEM
+    return CLOSED_BOOK_SYSTEM
+
+
+def repeated_call_warning(name: str, first_step: int) -> str:
+    """The result a repeated identical call gets instead of running again."""
+    return (
+        f"Warning: you already called {name} with exactly these arguments (step {first_step}); its result is "
+        "above. Do not repeat a call: use that result, try different arguments, or give your final answer."
+    )
+
+
+def malformed_call_error(detail: str) -> str:
+    """The tool message a call the parser could not understand gets, so the model can write it again."""
+    return f"Error: your tool call could not be used: {detail}"

@@ -1,0 +1,97 @@
+"""User settings: command-line flags > environment (JANAGENT_*) > JANAGENT_HOME/config.json > defaults.
+
+``load_settings(model=..., max_steps=...)`` is the one way in: keyword arguments are the flags (``None``
+means "not given"), and a broken config file becomes a one-line error that names the file.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, JsonConfigSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
+
+from agent.errors import JanagentError
+from agent.home import config_path
+from agent.models.base import Sampling
+
+DEFAULT_MODEL = "Menlo/Jan-nano"
+
+
+class Settings(BaseSettings):
+    """Everything a run can be configured with. Sampling fields left as None keep the model's defaults."""
+
+    model_config = SettingsConfigDict(env_prefix="JANAGENT_", extra="ignore", validate_default=True)
+
+    model: str = Field(default=DEFAULT_MODEL, description="Model spec: hub id, path, .gguf, openai:NAME, smollm2")
+    base_url: str | None = Field(default=None, description="OpenAI-compatible server URL")
+    api_key: SecretStr | None = Field(default=None, description="Key for the OpenAI-compatible server")
+    mcp_config: Path | None = Field(default=None, description="mcpServers JSON file; default JANAGENT_HOME/mcp.json")
+    max_steps: int = Field(default=20, ge=0, description="Maximum tool rounds")
+    tool_result_chars: int = Field(default=4000, ge=200, description="Cap on one tool result, in characters")
+    context_tokens: int = Field(default=32768, ge=512, description="Context budget in tokens")
+    tool_timeout_s: float = Field(default=30.0, gt=0, description="Per tool call timeout")
+    server_start_timeout_s: float = Field(default=120.0, gt=0, description="Time a server gets to start")
+    retrieve_first: bool | None = Field(default=None, description="Search before the first turn; None: by model")
+    temperature: float | None = Field(default=None, ge=0)
+    top_p: float | None = Field(default=None, gt=0, le=1)
+    top_k: int | None = Field(default=None, ge=0)
+    max_tokens: int | None = Field(default=None, ge=1)
+    seed: int | None = None
+    trace: bool = Field(default=True, description="Save each run's trace under JANAGENT_HOME/runs/")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The config file lives in JANAGENT_HOME, which is only known at load time (tests move it).
+        return (init_settings, env_settings, JsonConfigSettingsSource(settings_cls, json_file=config_path()))
+
+    def sampling(self) -> Sampling:
+        """Jan-nano's sampling defaults with whatever the user overrode."""
+        overrides = {
+            name: value
+            for name in ("temperature", "top_p", "top_k", "max_tokens", "seed")
+            if (value := getattr(self, name)) is not None
+        }
+        return Sampling(**overrides)
+
+    def api_key_value(self) -> str | None:
+        return self.api_key.get_secret_value() if self.api_key is not None else None
+
+
+def load_settings(**flags: Any) -> Settings:
+    """Load settings with ``flags`` on top; flags that are None were not given and do not override."""
+    given = {name: value for name, value in flags.items() if value is not None}
+    unknown = set(given) - set(Settings.model_fields)
+    if unknown:
+        raise TypeError(f"unknown settings: {sorted(unknown)}")
+    path = config_path()
+    _check_config_file(path)
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "settings"
+        raise JanagentError(
+            f"invalid setting {where}: {first['msg']} (from a flag, JANAGENT_{where.upper()} or {path})"
+        ) from exc
+
+
+def _check_config_file(path: Path) -> None:
+    """Fail with one line naming the file when config.json is not a JSON object."""
+    if not path.is_file():
+        return
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise JanagentError(f"{path} is not valid JSON ({exc}); fix or delete it") from exc
+    if not isinstance(data, dict):
+        raise JanagentError(f'{path} must hold a JSON object of settings, like {{"model": "smollm2"}}')

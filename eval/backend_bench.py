@@ -1,0 +1,153 @@
+"""Benchmark of the in-process backend: its tokens/s against plain ``model.generate`` on the same model,
+prompt and greedy settings, and the time a second agent turn saves by reusing the first turn's KV cache.
+
+Both sides count completion tokens over the whole call (prefill included), so the ratio shows what
+our layer costs: chat template, tokenisation, the worker-thread hop, decoding and tool-call parsing.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+import anyio
+
+from agent.models.base import Message, Sampling
+from agent.models.transformers_backend import TransformersModel
+
+PROMPT = "Write a short story about a painter who spends two years on one painting of a park by a river."
+# A tool result of a few hundred tokens, as the agent loop feeds back after a search.
+CONTEXT = (
+    "A Sunday Afternoon on the Island of La Grande Jatte is a painting by Georges Seurat, painted from 1884 "
+    "to 1886. It shows people relaxing in a suburban park on an island in the Seine. Seurat's technique, "
+    "pointillism, places small dots of pure colour side by side so that the eye mixes them. The painting "
+    "is in the Art Institute of Chicago. Seurat made many preliminary drawings and oil sketches for it. "
+)
+
+
+def run_backend_bench(
+    model: TransformersModel,
+    *,
+    max_new_tokens: int = 48,
+    repeats: int = 3,
+    log: Callable[[str], None] = lambda _: None,
+) -> dict[str, Any]:
+    """Measure and return the numbers as a JSON-ready dict (see the module docstring)."""
+    throughput = _throughput(model, max_new_tokens, repeats, log)
+    reuse = _kv_reuse(model, repeats, log)
+    return {
+        "model": model.name,
+        "device": str(model.hf_model.device),
+        "dtype": str(model.hf_model.dtype).removeprefix("torch."),
+        "max_new_tokens": max_new_tokens,
+        "repeats": repeats,
+        **throughput,
+        "kv_reuse_second_turn": reuse,
+    }
+
+
+def _throughput(
+    model: TransformersModel, max_new_tokens: int, repeats: int, log: Callable[[str], None]
+) -> dict[str, Any]:
+    import torch
+
+    messages: list[Message] = [{"role": "user", "content": PROMPT}]
+    greedy = Sampling(temperature=0.0, max_tokens=max_new_tokens)
+    prompt_ids = model.encode_prompt(messages, [])
+    input_ids = torch.tensor([prompt_ids], device=model.hf_model.device)
+    stop_ids = model._stop_ids
+    pad_id = model.hf_model.generation_config.pad_token_id
+    pad_id = pad_id if pad_id is not None else stop_ids[0]
+
+    def plain() -> tuple[int, list[int]]:
+        output = model.hf_model.generate(
+            input_ids,
+            attention_mask=torch.ones_like(input_ids),
+            max_new_tokens=max_new_tokens,
+            do_sample=False,
+            eos_token_id=stop_ids,
+            pad_token_id=pad_id,
+        )
+        new = output[0, len(prompt_ids) :].tolist()
+        return len(new), new
+
+    async def ours_async() -> int:
+        response = await model.generate(messages, [], greedy)
+        return response.usage.completion_tokens
+
+    def ours() -> tuple[int, list[int]]:
+        model.prefix_cache.clear()  # same work as plain generate: a full prefill every time
+        return anyio.run(ours_async), []
+
+    log("warming up")
+    plain_tokens, plain_ids = plain()
+    ours_ids = model.generate_ids(prompt_ids, greedy, max_new_tokens)
+    model.prefix_cache.clear()
+    plain_rates: list[float] = []
+    our_rates: list[float] = []
+    for round_ in range(repeats):
+        # Alternate the order so drifting machine load hits both sides alike.
+        order = [("plain", plain), ("ours", ours)] if round_ % 2 == 0 else [("ours", ours), ("plain", plain)]
+        for label, run in order:
+            start = time.perf_counter()
+            tokens, _ = run()
+            rate = tokens / (time.perf_counter() - start)
+            (plain_rates if label == "plain" else our_rates).append(rate)
+            log(f"round {round_ + 1}: {label} {rate:.1f} tokens/s")
+    plain_tps, our_tps = statistics.median(plain_rates), statistics.median(our_rates)
+    return {
+        "prompt_tokens": len(prompt_ids),
+        "completion_tokens": plain_tokens,
+        "same_greedy_output": ours_ids == plain_ids,
+        "plain_generate_tokens_per_s": round(plain_tps, 2),
+        "backend_tokens_per_s": round(our_tps, 2),
+        "backend_vs_plain": round(our_tps / plain_tps, 3),
+        "target_vs_plain": 0.95,
+        "plain_runs_tokens_per_s": [round(rate, 2) for rate in plain_rates],
+        "backend_runs_tokens_per_s": [round(rate, 2) for rate in our_rates],
+    }
+
+
+def _kv_reuse(model: TransformersModel, repeats: int, log: Callable[[str], None]) -> dict[str, Any]:
+    greedy = Sampling(temperature=0.0, max_tokens=8)
+    first: list[Message] = [
+        {"role": "system", "content": "You are a research assistant. Answer from the documents you are given."},
+        {"role": "user", "content": "Documents:\n" + CONTEXT * 5 + "\nWho painted La Grande Jatte?"},
+    ]
+    first_ids = model.encode_prompt(first, [])
+    reply = model.generate_ids(first_ids, greedy, 8)
+    second = [
+        *first,
+        {"role": "assistant", "content": model.tokenizer.decode(reply, skip_special_tokens=True)},
+        {"role": "user", "content": "In which years was it painted?"},
+    ]
+    second_ids = model.encode_prompt(second, [])
+    fresh_times: list[float] = []
+    reused_times: list[float] = []
+    reused_tokens = 0
+    outputs: dict[str, list[int]] = {}
+    for round_ in range(repeats):
+        for label in ("fresh", "reused"):
+            model.prefix_cache.clear()
+            if label == "reused":
+                model.generate_ids(first_ids, greedy, 8)  # turn one fills the cache, untimed
+            start = time.perf_counter()
+            outputs[label] = model.generate_ids(second_ids, greedy, 8)
+            elapsed = time.perf_counter() - start
+            (fresh_times if label == "fresh" else reused_times).append(elapsed)
+            if label == "reused":
+                reused_tokens = model.prefix_cache.reused_tokens
+            log(f"second turn round {round_ + 1}: {label} {elapsed:.2f}s")
+    fresh, reused = statistics.median(fresh_times), statistics.median(reused_times)
+    model.prefix_cache.clear()
+    return {
+        "prompt_tokens": len(second_ids),
+        "reused_tokens": reused_tokens,
+        "max_new_tokens": 8,
+        "seconds_without_reuse": round(fresh, 3),
+        "seconds_with_reuse": round(reused, 3),
+        "speedup": round(fresh / reused, 2),
+        "same_greedy_output": outputs["fresh"] == outputs["reused"],
+    }

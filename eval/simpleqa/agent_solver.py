@@ -1,0 +1,73 @@
+"""The real solver: janagent's agent loop (``run_agent``) with a model and, unless closed-book, MCP tools."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from eval.simpleqa.solver import SolverError, SolverOutput
+
+if TYPE_CHECKING:
+    from agent.loop import LoopConfig
+    from agent.models.base import Model
+    from agent.toolbox import Toolbox
+
+
+def agent_identity(
+    spec: str, base_url: str | None, tools: str, config: LoopConfig, model: Model | None = None
+) -> dict[str, Any]:
+    """What answers the questions, as summary.json records it (all but sampling known before loading)."""
+    # The loop uses the model's own defaults unless the config sets sampling explicitly.
+    default = getattr(model, "default_sampling", None) if model is not None else None
+    sampling = config.sampling if default is None or "sampling" in config.model_fields_set else default
+    return {
+        "spec": spec,
+        "base_url": base_url,
+        "tools": tools,
+        "sampling": sampling.model_dump(),
+        "max_steps": config.max_steps,
+        "retrieve_first": config.retrieve_first,
+    }
+
+
+class AgentSolver:
+    """Adapts ``run_agent`` to the Solver protocol. ``toolbox`` None is the closed-book baseline (--tools none)."""
+
+    def __init__(
+        self,
+        model: Model,
+        toolbox: Toolbox | None,
+        config: LoopConfig,
+        *,
+        spec: str,
+        base_url: str | None = None,
+        tools: str = "mcp",
+    ) -> None:
+        self.model = model
+        self.toolbox = toolbox
+        self.config = config
+        self._identity = agent_identity(spec, base_url, tools if toolbox is not None else "none", config, model)
+
+    @property
+    def identity(self) -> dict[str, Any]:
+        return dict(self._identity)
+
+    async def solve(self, question: str) -> SolverOutput:
+        from agent.loop import run_agent
+
+        started = time.perf_counter()
+        result = await run_agent(question, self.model, self.toolbox, self.config)
+        if result.error:
+            # The loop never raises; a model or backend failure comes back here and is worth a retry.
+            raise SolverError(result.error)
+        return SolverOutput(
+            answer=result.answer,
+            sources=list(result.sources),
+            tool_calls=result.tool_calls,
+            tokens={
+                "prompt_tokens": result.usage.prompt_tokens,
+                "completion_tokens": result.usage.completion_tokens,
+            },
+            latency_s=time.perf_counter() - started,
+            steps=len(result.steps),
+        )

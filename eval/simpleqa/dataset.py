@@ -1,0 +1,194 @@
+"""The SimpleQA question sets: reading both CSV formats, simple-evals sampling, and the cached download.
+
+Two formats exist:
+- SimpleQA (OpenAI simple-evals): columns ``metadata`` (a Python-literal dict with topic, answer_type,
+  urls), ``problem``, ``answer``.
+- SimpleQA Verified (Google DeepMind, Kaggle ``deepmind/simpleqa-verified``): columns ``original_index``,
+  ``problem``, ``answer``, ``topic``, ``answer_type``, ``multi_step``, ``requires_reasoning``, ``urls``
+  (comma-separated). It has its own grader template (see ``grader_template``).
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import hashlib
+import random
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+from agent.errors import JanagentError
+
+SIMPLEQA_URL = "https://openaipublic.blob.core.windows.net/simple-evals/simple_qa_test_set.csv"
+# md5 of the published file (../shared/data/simpleqa/SOURCE.md); a download that differs is rejected.
+SIMPLEQA_MD5 = "04aa7cb1e724076a1cb6e79d3dc36a92"
+
+SIMPLEQA_COLUMNS = {"metadata", "problem", "answer"}
+VERIFIED_COLUMNS = {"original_index", "problem", "answer", "topic", "answer_type"}
+
+
+class DatasetFormat(StrEnum):
+    SIMPLEQA = "simpleqa"
+    VERIFIED = "verified"
+
+
+@dataclass(frozen=True)
+class Question:
+    """One benchmark question. ``index`` is its 0-based row in the CSV: the stable id that resume relies on."""
+
+    index: int
+    problem: str
+    answer: str
+    topic: str = "Unknown"
+    answer_type: str = "Unknown"
+    urls: tuple[str, ...] = ()
+    extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """All questions of one CSV, with what identifies the file."""
+
+    path: Path
+    format: DatasetFormat
+    sha256: str
+    questions: list[Question]
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def detect_format(columns: set[str]) -> DatasetFormat:
+    """Tell the two CSV formats apart by their columns."""
+    if columns >= SIMPLEQA_COLUMNS:
+        return DatasetFormat.SIMPLEQA
+    if columns >= VERIFIED_COLUMNS:
+        return DatasetFormat.VERIFIED
+    raise JanagentError(
+        f"unrecognised SimpleQA CSV columns {sorted(columns)}: expected {sorted(SIMPLEQA_COLUMNS)} (SimpleQA) "
+        f"or {sorted(VERIFIED_COLUMNS)} (SimpleQA Verified)"
+    )
+
+
+def _parse_simpleqa_row(index: int, row: dict[str, str]) -> Question:
+    try:
+        metadata = ast.literal_eval(row["metadata"]) if row.get("metadata") else {}
+    except (ValueError, SyntaxError) as exc:
+        raise JanagentError(f"row {index}: metadata is not a Python-literal dict ({exc})") from exc
+    if not isinstance(metadata, dict):
+        raise JanagentError(f"row {index}: metadata is not a dict")
+    urls = metadata.get("urls") or []
+    return Question(
+        index=index,
+        problem=row["problem"],
+        answer=row["answer"],
+        topic=str(metadata.get("topic") or "Unknown"),
+        answer_type=str(metadata.get("answer_type") or "Unknown"),
+        urls=tuple(str(url) for url in urls),
+    )
+
+
+def _parse_verified_row(index: int, row: dict[str, str]) -> Question:
+    urls = tuple(url.strip() for url in (row.get("urls") or "").split(",") if url.strip())
+    extra: dict[str, str] = {k: row[k] for k in ("original_index", "multi_step", "requires_reasoning") if k in row}
+    return Question(
+        index=index,
+        problem=row["problem"],
+        answer=row["answer"],
+        topic=row.get("topic") or "Unknown",
+        answer_type=row.get("answer_type") or "Unknown",
+        urls=urls,
+        extra=extra,
+    )
+
+
+def load_dataset(path: Path, fmt: DatasetFormat | None = None) -> Dataset:
+    """Read every question of a SimpleQA or SimpleQA Verified CSV, in file order (the order simple-evals
+    gets from ``pandas.read_csv`` records, which is what makes seeded sampling reproduce it)."""
+    if not path.is_file():
+        raise JanagentError(f"dataset not found: {path} (pass --dataset PATH to a SimpleQA CSV)")
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            columns = set(reader.fieldnames or [])
+            detected = detect_format(columns)
+            if fmt is not None and fmt != detected:
+                raise JanagentError(f"{path} is in the {detected} format, not {fmt} (drop --format or fix it)")
+            parse = _parse_simpleqa_row if detected is DatasetFormat.SIMPLEQA else _parse_verified_row
+            questions = [parse(index, row) for index, row in enumerate(reader)]
+    except UnicodeDecodeError as exc:
+        raise JanagentError(f"{path} is not a UTF-8 CSV ({exc.reason})") from exc
+    except KeyError as exc:
+        raise JanagentError(f"{path}: a row lacks the column {exc}") from exc
+    if not questions:
+        raise JanagentError(f"{path} holds no questions")
+    return Dataset(path=path, format=detected, sha256=file_sha256(path), questions=questions)
+
+
+def select_questions(
+    questions: list[Question],
+    *,
+    limit: int | None,
+    seed: int = 0,
+    topics: list[str] | None = None,
+    fmt: DatasetFormat = DatasetFormat.SIMPLEQA,
+) -> list[Question]:
+    """Filter by topic, then sample exactly as simple-evals does: ``random.Random(seed).sample(rows, limit)``.
+
+    ``random.sample`` only looks at the population's length, so sampling our parsed rows picks the same rows
+    in the same order as simple-evals sampling its pandas records. SimpleQA Verified's own script samples
+    indices with the same call and then sorts them; we keep that order for that format.
+    """
+    pool = questions
+    if topics:
+        wanted = {topic.casefold() for topic in topics}
+        pool = [q for q in questions if q.topic.casefold() in wanted]
+        if not pool:
+            known = sorted({q.topic for q in questions})
+            raise JanagentError(f"no question has topic {', '.join(topics)}; topics are: {', '.join(known)}")
+    if limit is None or limit >= len(pool):
+        return list(pool)
+    if limit < 1:
+        raise JanagentError("--limit must be at least 1")
+    sampled = random.Random(seed).sample(pool, limit)
+    if fmt is DatasetFormat.VERIFIED:
+        sampled.sort(key=lambda q: q.index)
+    return sampled
+
+
+def cached_dataset_path(cache_root: Path, url: str = SIMPLEQA_URL) -> Path:
+    """Where the downloaded CSV lives under the cache folder."""
+    return cache_root / "simpleqa" / url.rsplit("/", 1)[-1]
+
+
+def download_dataset(cache_root: Path, url: str = SIMPLEQA_URL, *, timeout_s: float = 60.0) -> Path:
+    """Return the cached official CSV, downloading it once (atomically, checksum-verified) if absent."""
+    import httpx
+
+    target = cached_dataset_path(cache_root, url)
+    if target.is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".part")
+    try:
+        with httpx.stream("GET", url, timeout=timeout_s, follow_redirects=True) as response:
+            response.raise_for_status()
+            digest = hashlib.md5()
+            with partial.open("wb") as handle:
+                for chunk in response.iter_bytes():
+                    digest.update(chunk)
+                    handle.write(chunk)
+    except httpx.HTTPError as exc:
+        partial.unlink(missing_ok=True)
+        raise JanagentError(f"could not download {url} ({exc}); pass --dataset PATH to a local copy") from exc
+    if url == SIMPLEQA_URL and digest.hexdigest() != SIMPLEQA_MD5:
+        partial.unlink(missing_ok=True)
+        raise JanagentError(f"{url} changed (md5 {digest.hexdigest()}, expected {SIMPLEQA_MD5}); pass --dataset PATH")
+    partial.replace(target)
+    return target

@@ -1,0 +1,163 @@
+"""Turning a fetched body into the text a model reads: main content of HTML, PDF text, JSON and text as they are."""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import io
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from mcp_servers.fetch.errors import FetchError
+
+TextFormat = Literal["markdown", "text"]
+MAX_PDF_PAGES = 300
+# Below this many characters trafilatura's main-content guess is likely a miss (a teaser, a cookie banner),
+# so a recall-oriented pass and then the page's whole visible text are tried before settling for it.
+MIN_MAIN_TEXT_CHARS = 200
+_MD_TITLE = re.compile(r"^\s*#\s+(.+?)\s*#*\s*$", re.MULTILINE)
+_BLANK_RUNS = re.compile(r"\n{3,}")
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """What a page says: its title (when it has one) and its readable text."""
+
+    title: str | None
+    text: str
+
+
+def decode_text(body: bytes, charset: str | None) -> str:
+    """Decode with the declared charset when Python knows it, else UTF-8; undecodable bytes become U+FFFD."""
+    encoding = "utf-8"
+    if charset:
+        # A made-up charset name falls back to UTF-8 rather than failing the fetch.
+        with contextlib.suppress(LookupError):
+            encoding = codecs.lookup(charset).name
+    if body.startswith(codecs.BOM_UTF8):
+        encoding, body = "utf-8", body[len(codecs.BOM_UTF8) :]
+    return body.decode(encoding, errors="replace")
+
+
+def _load_tree(html: bytes | str) -> Any:
+    from trafilatura import load_html
+
+    try:
+        return load_html(html)
+    except (ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _trafilatura_text(tree: Any, url: str | None, fmt: TextFormat, *, recall: bool = False) -> str:
+    from trafilatura import extract
+
+    try:
+        text = extract(
+            tree,
+            url=url,
+            output_format="markdown" if fmt == "markdown" else "txt",
+            include_comments=False,
+            include_tables=True,
+            include_links=False,
+            include_images=False,
+            favor_recall=recall,
+        )
+    except (ValueError, RecursionError, TypeError, AttributeError):
+        # trafilatura walks the tree recursively; hostile nesting can break it. The fallbacks below still work.
+        return ""
+    return text or ""
+
+
+def _visible_text(tree: Any) -> str:
+    """Every visible text of the page (scripts, styles and templates dropped): the last resort, never empty-handed."""
+    from trafilatura import html2txt
+
+    try:
+        return html2txt(tree) or ""
+    except (ValueError, RecursionError, TypeError, AttributeError):
+        return ""
+
+
+def _page_title(tree: Any) -> str | None:
+    from trafilatura.metadata import extract_title
+
+    try:
+        title = extract_title(tree)
+    except (ValueError, RecursionError, TypeError, AttributeError):
+        return None
+    return " ".join(title.split()) if title else None
+
+
+def extract_html(html: bytes | str, *, url: str | None = None, fmt: TextFormat = "markdown") -> Extracted:
+    """The main content of an HTML page (title, headings, lists and tables kept; menus, ads, footers dropped).
+
+    The page is parsed once. When the main-content pass finds little or nothing, a recall-oriented pass and
+    then the whole visible text are used, so a page with text never comes back empty.
+    """
+    tree = _load_tree(html)
+    if tree is None:
+        raise FetchError("could not parse this page as HTML")
+    title = _page_title(tree)
+    text = _trafilatura_text(tree, url, fmt)
+    if len(text) < MIN_MAIN_TEXT_CHARS:
+        for fallback in (lambda: _trafilatura_text(tree, url, fmt, recall=True), lambda: _visible_text(tree)):
+            candidate = fallback()
+            if len(candidate) > len(text):
+                text = candidate
+            if len(text) >= MIN_MAIN_TEXT_CHARS:
+                break
+    return Extracted(title=title, text=_tidy(text))
+
+
+def extract_pdf(body: bytes) -> Extracted:
+    """The text of a PDF, page after page (pypdf's layout-free extraction); at most MAX_PDF_PAGES pages."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(io.BytesIO(body))
+        pages = [page.extract_text() or "" for page in reader.pages[:MAX_PDF_PAGES]]
+        title = reader.metadata.title if reader.metadata else None
+    except (PyPdfError, ValueError, KeyError, TypeError, RecursionError) as exc:
+        raise FetchError(f"could not read this PDF ({type(exc).__name__}: {exc})") from None
+    text = "\n\n".join(p.strip() for p in pages if p.strip())
+    if len(reader.pages) > MAX_PDF_PAGES:
+        text += f"\n\n[The PDF has {len(reader.pages)} pages; only the first {MAX_PDF_PAGES} were read.]"
+    return Extracted(title=str(title).strip() if title else None, text=_tidy(text))
+
+
+def extract_json(text: str) -> Extracted:
+    """JSON pretty-printed (indent 2) so a model can read its structure; invalid JSON is passed through."""
+    try:
+        return Extracted(title=None, text=json.dumps(json.loads(text), indent=2, ensure_ascii=False))
+    except (ValueError, RecursionError):
+        return Extracted(title=None, text=text.strip())
+
+
+def extract_markdown(text: str) -> Extracted:
+    """Markdown as it is; its first ``# heading`` is the title."""
+    match = _MD_TITLE.search(text)
+    return Extracted(title=match.group(1) if match else None, text=_tidy(text))
+
+
+def extract_body(
+    body: bytes, *, kind: str, charset: str | None = None, url: str | None = None, fmt: TextFormat = "markdown"
+) -> Extracted:
+    """Dispatch on the content kind that http_fetch decided (html, pdf, json, markdown, text)."""
+    if kind == "html":
+        # A declared charset wins; without one, trafilatura sniffs the bytes (meta charset, then detection).
+        return extract_html(decode_text(body, charset) if charset else body, url=url, fmt=fmt)
+    if kind == "pdf":
+        return extract_pdf(body)
+    text = decode_text(body, charset)
+    if kind == "json":
+        return extract_json(text)
+    if kind == "markdown":
+        return extract_markdown(text)
+    return Extracted(title=None, text=_tidy(text))
+
+
+def _tidy(text: str) -> str:
+    return _BLANK_RUNS.sub("\n\n", text.replace("\r\n", "\n")).strip()

@@ -1,0 +1,306 @@
+"""On-disk generations of a local index, and the atomic swap that publishes a new one.
+
+An index is a folder::
+
+    CURRENT            the name of the live generation (replaced atomically with os.replace)
+    gen-<ns>-<pid>/    one complete, immutable generation
+        meta.json          counts, embedding model id, vector dims
+        docs.json          per document: id, title, url, source path, fingerprint, chunk count
+        chunk_doc.npy      per chunk: its document's row in docs.json (chunks of a document are contiguous)
+        passage_offsets.npy, passages.bin   the passages' UTF-8 text, memory-mapped
+        vectors.f32        unit-length float32 rows (chunks x dims), memory-mapped
+        bm25/              the bm25s index of "title\\npassage" per chunk
+    tmp-*/             a generation being written (a crash leaves only this, removed by the next writer)
+    .lock              writers hold an flock on it
+
+A writer builds a complete generation in a tmp folder, fsyncs it, renames it to ``gen-*`` and only then
+points CURRENT at it, so a reader sees the old generation or the new one, never a half-written one. All of
+a generation's arrays are memory-mapped when it is opened, so a reader keeps working even after a later
+writer deletes that generation.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mcp_servers.index.bm25 import Bm25Leg, build_bm25
+
+FORMAT_VERSION = 1
+POINTER = "CURRENT"
+LOCK = ".lock"
+
+
+@dataclass
+class DocTable:
+    """The documents of a generation, as columns (fast to load for a few hundred thousand documents)."""
+
+    ids: list[str] = field(default_factory=list)
+    titles: list[str] = field(default_factory=list)
+    urls: list[str | None] = field(default_factory=list)
+    sources: list[str | None] = field(default_factory=list)
+    fingerprints: list[str] = field(default_factory=list)
+    chunk_counts: list[int] = field(default_factory=list)
+
+    def append(
+        self, doc_id: str, title: str, url: str | None, source: str | None, fingerprint: str, chunks: int
+    ) -> None:
+        self.ids.append(doc_id)
+        self.titles.append(title)
+        self.urls.append(url)
+        self.sources.append(source)
+        self.fingerprints.append(fingerprint)
+        self.chunk_counts.append(chunks)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def to_json(self) -> dict[str, list[Any]]:
+        return {
+            "ids": self.ids,
+            "titles": self.titles,
+            "urls": self.urls,
+            "sources": self.sources,
+            "fingerprints": self.fingerprints,
+            "chunk_counts": self.chunk_counts,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, list[Any]]) -> DocTable:
+        return cls(**{key: list(data[key]) for key in cls().to_json()})
+
+
+def _fsync_file(path: Path) -> None:
+    with path.open("rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def read_pointer(index_dir: Path) -> Path | None:
+    """The live generation's folder, or None when the index has none yet."""
+    try:
+        name = (index_dir / POINTER).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return index_dir / name if name else None
+
+
+@contextlib.contextmanager
+def writer_lock(index_dir: Path) -> Iterator[None]:
+    """Serialise writers of one index (readers never lock)."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with (index_dir / LOCK).open("a") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+class Generation:
+    """One published generation, opened read-only with its arrays memory-mapped."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.meta: dict[str, Any] = json.loads((path / "meta.json").read_text(encoding="utf-8"))
+        self.docs = DocTable.from_json(json.loads((path / "docs.json").read_text(encoding="utf-8")))
+        self.num_chunks: int = int(self.meta["chunks"])
+        self.dim: int = int(self.meta.get("dim") or 0)
+        counts = np.asarray(self.docs.chunk_counts, dtype=np.int64)
+        self.doc_chunk_start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        if self.num_chunks:
+            self.chunk_doc: np.ndarray = np.load(path / "chunk_doc.npy", mmap_mode="r")
+            self.offsets: np.ndarray = np.load(path / "passage_offsets.npy", mmap_mode="r")
+            self.passages: np.ndarray = np.memmap(path / "passages.bin", dtype=np.uint8, mode="r")
+            self.vectors: np.ndarray = np.memmap(
+                path / "vectors.f32", dtype=np.float32, mode="r", shape=(self.num_chunks, self.dim)
+            )
+        else:
+            self.chunk_doc = np.zeros(0, dtype=np.int32)
+            self.offsets = np.zeros(1, dtype=np.int64)
+            self.passages = np.zeros(0, dtype=np.uint8)
+            self.vectors = np.zeros((0, self.dim), dtype=np.float32)
+        self._bm25: Bm25Leg | None = None
+
+    @property
+    def embed_model(self) -> str | None:
+        value = self.meta.get("embed_model")
+        return str(value) if value else None
+
+    @property
+    def bm25(self) -> Bm25Leg:
+        if self._bm25 is None:
+            self._bm25 = Bm25Leg(self.path / "bm25", stemmed=bool(self.meta.get("stemmed", False)))
+        return self._bm25
+
+    def passage(self, chunk: int) -> str:
+        start, end = int(self.offsets[chunk]), int(self.offsets[chunk + 1])
+        return bytes(self.passages[start:end]).decode("utf-8")
+
+    def doc_of(self, chunk: int) -> int:
+        return int(self.chunk_doc[chunk])
+
+    def size_bytes(self) -> int:
+        return sum(p.stat().st_size for p in self.path.rglob("*") if p.is_file())
+
+
+class GenerationWriter:
+    """Writes one new generation into a tmp folder; ``commit`` publishes it, ``abort`` throws it away."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = index_dir
+        self.tmp = index_dir / f"tmp-{time.time_ns()}-{os.getpid()}"
+        self.tmp.mkdir(parents=True)
+        self.docs = DocTable()
+        self.dim = 0
+        self.num_chunks = 0
+        self._passages = (self.tmp / "passages.bin").open("wb")
+        self._vectors = (self.tmp / "vectors.f32").open("wb")
+        self._offsets: list[int] = [0]
+        self._chunk_doc: list[np.ndarray] = []
+        self._bytes = 0
+
+    def _append_chunks(self, encoded_passages: list[bytes], vectors: np.ndarray) -> None:
+        if len(encoded_passages) != len(vectors):
+            raise ValueError("one vector per passage")
+        if len(vectors):
+            if self.dim == 0:
+                self.dim = int(vectors.shape[1])
+            elif vectors.shape[1] != self.dim:
+                raise ValueError(f"vectors have {vectors.shape[1]} dims, the index has {self.dim}")
+        for data in encoded_passages:
+            self._passages.write(data)
+            self._bytes += len(data)
+            self._offsets.append(self._bytes)
+        self._vectors.write(np.ascontiguousarray(vectors, dtype=np.float32).tobytes())
+        self._chunk_doc.append(np.full(len(encoded_passages), len(self.docs), dtype=np.int32))
+        self.num_chunks += len(encoded_passages)
+
+    def add_document(
+        self,
+        doc_id: str,
+        title: str,
+        url: str | None,
+        source: str | None,
+        fingerprint: str,
+        passages: list[str],
+        vectors: np.ndarray,
+    ) -> None:
+        """Append one document's passages and their (unit-length) vectors."""
+        self._append_chunks([p.encode("utf-8") for p in passages], vectors)
+        self.docs.append(doc_id, title, url, source, fingerprint, len(passages))
+
+    def copy_documents(self, old: Generation, rows: list[int]) -> None:
+        """Carry documents over from ``old`` unchanged (no re-embedding), runs of rows copied in slices."""
+        rows = sorted(rows)
+        i = 0
+        while i < len(rows):
+            j = i
+            while j + 1 < len(rows) and rows[j + 1] == rows[j] + 1:
+                j += 1
+            first_chunk = int(old.doc_chunk_start[rows[i]])
+            end_chunk = int(old.doc_chunk_start[rows[j] + 1])
+            if end_chunk > first_chunk:
+                if self.dim == 0:
+                    self.dim = old.dim
+                elif old.dim != self.dim:
+                    raise ValueError(f"vectors have {old.dim} dims, the index has {self.dim}")
+                base = int(old.offsets[first_chunk])
+                self._passages.write(bytes(old.passages[base : int(old.offsets[end_chunk])]))
+                shifted = np.asarray(old.offsets[first_chunk + 1 : end_chunk + 1], dtype=np.int64) - base + self._bytes
+                self._offsets.extend(shifted.tolist())
+                self._bytes = int(shifted[-1])
+                self._vectors.write(np.ascontiguousarray(old.vectors[first_chunk:end_chunk]).tobytes())
+                old_docs = np.asarray(old.chunk_doc[first_chunk:end_chunk], dtype=np.int64)
+                self._chunk_doc.append((old_docs - rows[i] + len(self.docs)).astype(np.int32))
+                self.num_chunks += end_chunk - first_chunk
+            for row in rows[i : j + 1]:
+                d = old.docs
+                self.docs.append(
+                    d.ids[row], d.titles[row], d.urls[row], d.sources[row], d.fingerprints[row], d.chunk_counts[row]
+                )
+            i = j + 1
+
+    def _indexed_texts(self) -> Iterator[str]:
+        """ "title\\npassage" per chunk, read back from what was written (nothing held in memory)."""
+        passages = np.memmap(self.tmp / "passages.bin", dtype=np.uint8, mode="r")
+        offsets = self._offsets
+        chunk = 0
+        for row, count in enumerate(self.docs.chunk_counts):
+            title = self.docs.titles[row]
+            for _ in range(count):
+                text = bytes(passages[offsets[chunk] : offsets[chunk + 1]]).decode("utf-8")
+                yield f"{title}\n{text}" if title else text
+                chunk += 1
+
+    def commit(self, meta: dict[str, Any], *, stemmed: bool) -> Path:
+        """Finish the files, build BM25, publish the generation atomically; returns its folder."""
+        self._passages.close()
+        self._vectors.close()
+        np.save(self.tmp / "passage_offsets.npy", np.asarray(self._offsets, dtype=np.int64))
+        chunk_doc = np.concatenate(self._chunk_doc) if self._chunk_doc else np.zeros(0, dtype=np.int32)
+        np.save(self.tmp / "chunk_doc.npy", chunk_doc)
+        if self.num_chunks:
+            build_bm25(self._indexed_texts(), self.tmp / "bm25", stemmed=stemmed)
+        full_meta = {
+            **meta,
+            "format": FORMAT_VERSION,
+            "documents": len(self.docs),
+            "chunks": self.num_chunks,
+            "dim": self.dim,
+            "stemmed": stemmed,
+            "created": time.time(),
+        }
+        (self.tmp / "docs.json").write_text(json.dumps(self.docs.to_json(), ensure_ascii=False), encoding="utf-8")
+        (self.tmp / "meta.json").write_text(json.dumps(full_meta, indent=2), encoding="utf-8")
+        for path in self.tmp.rglob("*"):
+            if path.is_file():
+                _fsync_file(path)
+        final = self.index_dir / self.tmp.name.replace("tmp-", "gen-", 1)
+        os.replace(self.tmp, final)
+        pointer_tmp = self.index_dir / f"{POINTER}.{os.getpid()}.tmp"
+        pointer_tmp.write_text(final.name, encoding="utf-8")
+        _fsync_file(pointer_tmp)
+        os.replace(pointer_tmp, self.index_dir / POINTER)
+        _fsync_dir(self.index_dir)
+        return final
+
+    def abort(self) -> None:
+        """Close and delete the unfinished generation; the published one is untouched."""
+        self._passages.close()
+        self._vectors.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def collect_garbage(index_dir: Path, keep: int = 2) -> None:
+    """Delete unfinished tmp folders and all but the newest ``keep`` generations (the live one always stays).
+
+    Call it while holding the writer lock. The previous generation is kept by default so that a reader
+    that read CURRENT just before the swap can still open it.
+    """
+    live = read_pointer(index_dir)
+    for path in index_dir.glob("tmp-*"):
+        shutil.rmtree(path, ignore_errors=True)
+    for path in index_dir.glob(f"{POINTER}.*.tmp"):
+        path.unlink(missing_ok=True)
+    generations = sorted(index_dir.glob("gen-*"), key=lambda p: int(p.name.split("-")[1]), reverse=True)
+    for path in generations[keep:]:
+        if live is None or path.name != live.name:
+            shutil.rmtree(path, ignore_errors=True)

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mcp_servers.index.fusion import DEFAULT_FUSION, convex, minmax, rank_order, rrf
+
+
+def test_rrf_adds_weight_over_k_plus_rank_for_each_list() -> None:
+    ids, scores = rrf([(np.array([7, 3]), 1.0), (np.array([3, 9]), 0.5)], rrf_k=60)
+    got = dict(zip(ids.tolist(), scores.tolist(), strict=True))
+    assert got[7] == pytest.approx(1 / 61)
+    assert got[3] == pytest.approx(1 / 62 + 0.5 / 61)
+    assert got[9] == pytest.approx(0.5 / 62)
+
+
+def test_minmax_maps_the_pool_onto_zero_to_one_and_a_flat_pool_onto_one() -> None:
+    assert minmax(np.array([2.0, 4.0, 3.0])).tolist() == [0.0, 1.0, 0.5]
+    assert minmax(np.array([5.0, 5.0])).tolist() == [1.0, 1.0]
+
+
+def test_convex_fusion_lets_a_strong_vector_score_overturn_a_small_bm25_lead() -> None:
+    bm25 = np.array([10.0, 9.5, 1.0])
+    cosine = np.array([0.1, 0.9, 0.2])
+    fused = convex(bm25, cosine, bm25_weight=0.4, vector_weight=0.6)
+    assert int(np.argmax(fused)) == 1
+    only_bm25 = convex(bm25, cosine, bm25_weight=1.0, vector_weight=0.0)
+    assert int(np.argmax(only_bm25)) == 0
+
+
+def test_ranking_ties_go_to_the_smaller_id() -> None:
+    ids, scores = rank_order(np.array([5, 2, 9]), np.array([1.0, 1.0, 2.0]))
+    assert ids.tolist() == [9, 2, 5]
+    assert scores.tolist() == [2.0, 1.0, 1.0]
+
+
+def test_overrides_change_only_the_given_fields() -> None:
+    config = DEFAULT_FUSION.with_overrides(depth=7, pool=None)
+    assert config.depth == 7
+    assert config.pool == DEFAULT_FUSION.pool

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from mcp_servers.index.bm25 import Bm25Leg, build_bm25
+from mcp_servers.index.vectors import dot_rows, normalize_rows, top_k_dot
+
+
+def test_blocked_top_k_matches_a_full_sort() -> None:
+    rng = np.random.default_rng(1)
+    matrix = normalize_rows(rng.standard_normal((1000, 16)))
+    query = normalize_rows(rng.standard_normal(16))[0]
+    ids, scores = top_k_dot(matrix, query, k=25, block_rows=64)
+    expected = np.argsort(-(matrix @ query))[:25]
+    assert ids.tolist() == expected.tolist()
+    assert np.allclose(scores, (matrix @ query)[expected], atol=1e-6)
+
+
+def test_dot_rows_scores_only_the_given_rows_in_their_order() -> None:
+    matrix = np.eye(4, dtype=np.float32)
+    query = np.array([0.0, 2.0, 0.0, 3.0], dtype=np.float32)
+    assert dot_rows(matrix, query, np.array([3, 0, 1])).tolist() == [3.0, 0.0, 2.0]
+
+
+def test_zero_vectors_stay_zero_when_normalised() -> None:
+    out = normalize_rows(np.array([[0.0, 0.0], [3.0, 4.0]]))
+    assert out.tolist() == [[0.0, 0.0], [0.6000000238418579, 0.800000011920929]]
+
+
+def test_the_fast_scorer_gives_bm25s_own_scores(tmp_path: Path) -> None:
+    import bm25s
+
+    texts = ["the cat sat on the mat", "a dog and a cat", "fish swim in the sea", "cat cat cat"]
+    build_bm25(texts, tmp_path / "bm25", stemmed=False)
+    leg = Bm25Leg(tmp_path / "bm25", stemmed=False)
+    reference = bm25s.BM25.load(str(tmp_path / "bm25"))
+    ids, scores = leg.candidate_scores("cat on a mat")
+    expected = reference.get_scores(["cat", "mat"])
+    assert ids.tolist() == [0, 1, 3]
+    assert np.allclose(scores, expected[ids], atol=1e-6)
+    top_ids, _ = leg.top("cat on a mat", 2)
+    assert top_ids.tolist() == [0, 3]
+
+
+def test_a_query_of_stopwords_and_unknown_words_has_no_bm25_candidates(tmp_path: Path) -> None:
+    build_bm25(["alpha beta", "gamma delta"], tmp_path / "bm25", stemmed=False)
+    ids, scores = Bm25Leg(tmp_path / "bm25", stemmed=False).candidate_scores("the of zeta")
+    assert len(ids) == 0 and len(scores) == 0
