@@ -28,3 +28,14 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip("../shared/data is not beside this checkout")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def static_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real Model2Vec model distilled from all-MiniLM-L6-v2 once per test session (~20 s on an idle core).
+
+    Use it where a test needs real embeddings; pass the folder to load_static_model or JANAGENT_EMBED_MODEL.
+    """
+    from mcp_servers.embeddings.loading import distill_minilm
+
+    return distill_minilm(tmp_path_factory.mktemp("static_model") / "minilm-static")

@@ -64,6 +64,7 @@ def fetch_command(
         return {"url": url, "title": result.title, "content": result.content, "error": None, "text": result.to_text()}
 
     failures = 0
+    last_error = ""
     for index, url in enumerate(urls):
         # One URL at a time, in order: output order matches the arguments and a bad URL never stops the rest.
         record = anyio.run(one, url)
@@ -71,14 +72,17 @@ def fetch_command(
         if jsonl:
             print(json.dumps(record, ensure_ascii=False), flush=True)
         elif record["error"]:
-            err_console.print(f"[bold red]error:[/] {record['error']}", highlight=False, soft_wrap=True)
+            last_error = record["error"]
+            if len(urls) > 1:
+                err_console.print(f"[bold red]error:[/] {url}: {last_error}", highlight=False, soft_wrap=True)
         else:
             if len(urls) > 1 and index:
                 print("\n" + "-" * 40 + "\n")
             print(text, flush=True)
         failures += record["error"] is not None
     if failures and not jsonl:
-        raise typer.Exit(1)
+        # One URL: its reason is the one line. Several: each was reported above; this line sums up.
+        raise JanagentError(last_error if len(urls) == 1 else f"{failures} of {len(urls)} URLs could not be fetched")
 
 
 def bench_fetch_command(

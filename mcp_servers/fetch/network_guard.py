@@ -115,10 +115,10 @@ def address_problem(addr: IPAddress) -> str | None:
         return "a link-local address"
     if addr.is_multicast:
         return "a multicast address"
-    if addr.is_private:
-        return "a private address"
     if addr.is_reserved:
         return "a reserved address"
+    if addr.is_private:
+        return "a private address"
     if not addr.is_global:
         return "a non-public address"
     return None

@@ -47,9 +47,10 @@ class FetchResult:
 
 
 def _with_note(text: str, start: int, next_start: int | None, total: int) -> str:
+    # Trailing whitespace of a page is dropped from view only; next_start_index still counts it.
     if next_start is not None:
         return (
-            f"{text}\n\n[Content cut: characters {start}-{next_start} of {total} shown. "
+            f"{text.rstrip()}\n\n[Content cut: characters {start}-{next_start} of {total} shown. "
             f"To read more, call fetch with start_index={next_start}.]"
         )
     if total == 0:
@@ -57,7 +58,7 @@ def _with_note(text: str, start: int, next_start: int | None, total: int) -> str
     if start >= total:
         return f"[No more content: the text has {total} characters and start_index={start} is past the end.]"
     if start > 0:
-        return f"{text}\n\n[End of content: characters {start}-{total} of {total} shown; there is no more.]"
+        return f"{text.rstrip()}\n\n[End of content: characters {start}-{total} of {total} shown; there is no more.]"
     return text
 
 

@@ -1,7 +1,9 @@
 """Query-focused reading: split a page into passages and put the ones that answer the query first.
 
-Ranking fuses BM25 (exact words: names, numbers) with Model2Vec embeddings (meaning) by reciprocal rank
-fusion, as the local index does. Each passage keeps its character span in the page, so the model can tell
+Ranking fuses BM25 (exact words: names, numbers) with Model2Vec embeddings (meaning) by a convex combination
+of min-max normalised scores. Unlike rank fusion it keeps how far ahead a passage is: a passage that holds the
+query's exact words scores far above the rest in BM25 and should not lose to one that is merely similar
+(Bruch et al. 2022, "An Analysis of Fusion Functions for Hybrid Retrieval"). Each passage keeps its character span in the page, so the model can tell
 where it came from and read around it with start_index.
 """
 
@@ -16,7 +18,7 @@ from typing import Any, Protocol
 import numpy as np
 
 TARGET_PASSAGE_CHARS = 700
-RRF_K = 60
+LEXICAL_WEIGHT = 0.5
 _BLOCK_SEP = re.compile(r"\n[ \t]*\n+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _WORD = re.compile(r"\w+")
@@ -125,24 +127,26 @@ def embedding_scores(passages: list[Passage], query: str, embedder: Embedder) ->
     return np.asarray(unit[1:] @ unit[0], dtype=np.float32)
 
 
-def _ranks(scores: np.ndarray) -> np.ndarray:
-    """0-based rank of each item (highest score first; ties keep page order)."""
-    order = np.argsort(-scores, kind="stable")
-    ranks = np.empty(len(scores), dtype=np.int64)
-    ranks[order] = np.arange(len(scores))
-    return ranks
+def _min_max(scores: np.ndarray) -> np.ndarray:
+    low, high = float(scores.min()), float(scores.max())
+    if high - low <= 1e-12:
+        return np.zeros(len(scores), dtype=np.float64)
+    return (scores.astype(np.float64) - low) / (high - low)
 
 
 def rank_passages(passages: list[Passage], query: str, embedder: Embedder | None = None) -> list[Passage]:
-    """Passages ordered by relevance to the query: RRF of BM25 and (when an embedder is given) embeddings."""
+    """Passages ordered by relevance to the query: BM25 and (when an embedder is given) embedding scores, fused.
+
+    Ties, and a query that matches nothing, keep page order.
+    """
     if len(passages) <= 1:
         return list(passages)
     fused = np.zeros(len(passages), dtype=np.float64)
     lexical = bm25_scores(passages, query)
     if lexical.any():
-        fused += 1.0 / (RRF_K + 1 + _ranks(lexical))
+        fused += LEXICAL_WEIGHT * _min_max(lexical)
     if embedder is not None:
-        fused += 1.0 / (RRF_K + 1 + _ranks(embedding_scores(passages, query, embedder)))
+        fused += (1 - LEXICAL_WEIGHT) * _min_max(embedding_scores(passages, query, embedder))
     order = np.argsort(-fused, kind="stable")
     return [passages[i] for i in order]
 

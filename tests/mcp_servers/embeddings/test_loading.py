@@ -113,3 +113,13 @@ def test_model_id_tells_two_models_apart(tiny_teacher_dir: Path, tiny_static_dir
 
 def test_model_id_of_a_fake_embedder_names_its_class_and_width() -> None:
     assert model_id(HashingEmbedder(dim=32)) == "HashingEmbedder-32d"
+
+
+@pytest.mark.slow
+def test_the_real_minilm_stand_in_puts_a_paraphrase_above_an_unrelated_sentence(static_model_dir: Path) -> None:
+    model = load_static_model(str(static_model_dir))
+    query, paraphrase, unrelated = model.encode(
+        ["pointillist painting of an island", "Seurat's dotted picture of La Grande Jatte", "tax law of Norway"]
+    )
+    assert model.dim == 256 and len(model.tokens) > 20_000
+    assert float(query @ paraphrase) > float(query @ unrelated)
