@@ -222,6 +222,8 @@ def build_grader(spec: str, *, base_url: str | None, api_key: str | None, templa
     from eval.simpleqa.grader_template import TEMPLATES
     from eval.simpleqa.grading import ModelGrader
 
+    if base_url and not spec.startswith("openai:") and not Path(spec).expanduser().exists():
+        spec = f"openai:{spec}"  # as for --model: a plain name with a base URL is that server's model
     grader_model = load_model(spec, base_url=base_url, api_key=api_key)
     return ModelGrader(
         grader_model, TEMPLATES[template_name], spec=spec, template_name=template_name, base_url=base_url

@@ -17,8 +17,12 @@ import random
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agent.errors import JanagentError
+
+if TYPE_CHECKING:
+    import httpx
 
 SIMPLEQA_URL = "https://openaipublic.blob.core.windows.net/simple-evals/simple_qa_test_set.csv"
 # md5 of the published file (../shared/data/simpleqa/SOURCE.md); a download that differs is rejected.
@@ -167,17 +171,29 @@ def cached_dataset_path(cache_root: Path, url: str = SIMPLEQA_URL) -> Path:
     return cache_root / "simpleqa" / url.rsplit("/", 1)[-1]
 
 
-def download_dataset(cache_root: Path, url: str = SIMPLEQA_URL, *, timeout_s: float = 60.0) -> Path:
-    """Return the cached official CSV, downloading it once (atomically, checksum-verified) if absent."""
+def download_dataset(
+    cache_root: Path,
+    url: str = SIMPLEQA_URL,
+    *,
+    timeout_s: float = 60.0,
+    client: httpx.Client | None = None,
+    expected_md5: str | None = SIMPLEQA_MD5,
+) -> Path:
+    """Return the cached CSV, downloading it once (atomically, checksum-verified) if it is not cached yet.
+
+    Only runs when no ``--dataset`` is given (never at import or construction, unlike simple-evals).
+    """
     import httpx
 
     target = cached_dataset_path(cache_root, url)
     if target.is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(".part")
+    partial = target.with_name(target.name + ".part")
+    owned = client is None
+    http = client if client is not None else httpx.Client(timeout=timeout_s, follow_redirects=True)
     try:
-        with httpx.stream("GET", url, timeout=timeout_s, follow_redirects=True) as response:
+        with http.stream("GET", url) as response:
             response.raise_for_status()
             digest = hashlib.md5()
             with partial.open("wb") as handle:
@@ -187,8 +203,11 @@ def download_dataset(cache_root: Path, url: str = SIMPLEQA_URL, *, timeout_s: fl
     except httpx.HTTPError as exc:
         partial.unlink(missing_ok=True)
         raise JanagentError(f"could not download {url} ({exc}); pass --dataset PATH to a local copy") from exc
-    if url == SIMPLEQA_URL and digest.hexdigest() != SIMPLEQA_MD5:
+    finally:
+        if owned:
+            http.close()
+    if expected_md5 is not None and digest.hexdigest() != expected_md5:
         partial.unlink(missing_ok=True)
-        raise JanagentError(f"{url} changed (md5 {digest.hexdigest()}, expected {SIMPLEQA_MD5}); pass --dataset PATH")
+        raise JanagentError(f"{url} changed (md5 {digest.hexdigest()}, expected {expected_md5}); pass --dataset PATH")
     partial.replace(target)
     return target

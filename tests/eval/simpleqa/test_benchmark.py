@@ -237,3 +237,10 @@ async def test_resume_with_another_grader_or_selection_is_refused(tmp_path: Path
     with pytest.raises(JanagentError, match="indices"):
         await run_benchmark(plan_for(out, 3, resume=True), FakeSolver(), ExactGrader())
     assert len(read_results(out / "results.jsonl")) == 2
+
+
+async def test_an_out_path_that_is_a_file_is_a_one_line_error(tmp_path: Path) -> None:
+    out = tmp_path / "file"
+    out.write_text("x", encoding="utf-8")
+    with pytest.raises(JanagentError, match="is a file"):
+        await run_benchmark(plan_for(out, 1), FakeSolver(), ExactGrader())

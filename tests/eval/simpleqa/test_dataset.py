@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import random
 from pathlib import Path
 
+import httpx
 import pytest
 
 from agent.errors import JanagentError
-from eval.simpleqa.dataset import DatasetFormat, load_dataset, select_questions
+from eval.simpleqa.dataset import DatasetFormat, download_dataset, load_dataset, select_questions
 
 VERIFIED_CSV = (
     "original_index,problem,answer,topic,answer_type,multi_step,requires_reasoning,urls\n"
@@ -116,3 +118,36 @@ def test_asking_for_the_other_format_than_the_file_has_is_an_error(tmp_path: Pat
     path.write_text(VERIFIED_CSV, encoding="utf-8")
     with pytest.raises(JanagentError, match="verified format"):
         load_dataset(path, DatasetFormat.SIMPLEQA)
+
+
+def test_the_official_csv_is_downloaded_once_into_the_cache(tmp_path: Path) -> None:
+    body = VERIFIED_CSV.encode()
+    requests: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        requests.append(str(request.url))
+        return httpx.Response(200, content=body)
+
+    with httpx.Client(transport=httpx.MockTransport(handler)) as client:
+        url = "https://example.test/data/simpleqa_verified.csv"
+        md5 = hashlib.md5(body).hexdigest()
+        first = download_dataset(tmp_path, url, client=client, expected_md5=md5)
+        second = download_dataset(tmp_path, url, client=client, expected_md5=md5)
+
+    assert first == second == tmp_path / "simpleqa" / "simpleqa_verified.csv"
+    assert first.read_bytes() == body
+    assert len(requests) == 1
+    assert load_dataset(first).format is DatasetFormat.VERIFIED
+
+
+def test_a_download_with_the_wrong_checksum_is_rejected_and_not_cached(tmp_path: Path) -> None:
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=b"x"))
+    with httpx.Client(transport=transport) as client, pytest.raises(JanagentError, match="md5"):
+        download_dataset(tmp_path, client=client)
+    assert not any((tmp_path / "simpleqa").iterdir())
+
+
+def test_a_failed_download_says_to_pass_a_local_dataset(tmp_path: Path) -> None:
+    transport = httpx.MockTransport(lambda request: httpx.Response(503))
+    with httpx.Client(transport=transport) as client, pytest.raises(JanagentError, match="--dataset"):
+        download_dataset(tmp_path, client=client)
