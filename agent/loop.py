@@ -367,7 +367,14 @@ class _Run:
             "overhead_s": max(0.0, total - self.model_s - self.tools_s),
         }
         self.emit(
-            "answer", len(self.events), answer=answer, sources=sources, usage=self.usage.model_dump(), error=error
+            "answer",
+            len(self.events),
+            answer=answer,
+            sources=sources,
+            usage=self.usage.model_dump(),
+            timing=timing,
+            tool_calls=self.tool_calls,
+            error=error,
         )
         return AgentResult(
             answer=answer,

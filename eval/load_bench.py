@@ -8,10 +8,12 @@ throughput, latency percentiles and every error counted (with a few samples), as
 from __future__ import annotations
 
 import math
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -64,6 +66,11 @@ class LoadReport:
     throughput_calls_per_s: float = 0.0
     latency_ms: dict[str, float] = field(default_factory=dict)
     connect_ms: dict[str, float] = field(default_factory=dict)
+    # CPU each side spent per successful call during the measured phase (server: Linux only), and the
+    # machine's load: on a shared CPU these say how much of the latency is waiting for a core.
+    client_cpu_ms_per_call: float | None = None
+    server_cpu_ms_per_call: float | None = None
+    load_average_1m: float | None = None
     error_samples: list[str] = field(default_factory=list)
     timed_out: bool = False
 
@@ -140,7 +147,22 @@ async def _one_session(url: str, number: int, options: LoadOptions, token: str |
         record.error(f"session {number}: {type(exc).__name__}: {exc}")
 
 
-async def run_load(url: str, options: LoadOptions, *, token: str | None = None) -> LoadReport:
+def process_cpu_s(pid: int) -> float | None:
+    """User + system CPU seconds of process ``pid`` from /proc (None where there is no /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _per_call_ms(cpu_s: float | None, calls: int) -> float | None:
+    return round(cpu_s / calls * 1000, 2) if cpu_s is not None and calls else None
+
+
+async def run_load(
+    url: str, options: LoadOptions, *, token: str | None = None, server_pid: int | None = None
+) -> LoadReport:
     """Run ``options.sessions`` concurrent sessions against ``url`` (loopback only) and report."""
     host = urlsplit(url).hostname or ""
     if not is_loopback_host(host):
@@ -152,6 +174,8 @@ async def run_load(url: str, options: LoadOptions, *, token: str | None = None) 
     await _one_session(url, 0, LoadOptions(sessions=1, calls=1, queries=options.queries), token, warm)
     if warm.errors:
         raise RuntimeError(f"warm-up search failed: {warm.samples[0]}")
+    server_cpu = process_cpu_s(server_pid) if server_pid else None
+    client_cpu = time.process_time()
     begin = time.perf_counter()
     with anyio.move_on_after(options.total_timeout_s) as scope:
         async with anyio.create_task_group() as group:
@@ -159,6 +183,8 @@ async def run_load(url: str, options: LoadOptions, *, token: str | None = None) 
                 group.start_soon(_one_session, url, number, options, token, record)
     report.timed_out = scope.cancelled_caught
     report.wall_s = round(time.perf_counter() - begin, 3)
+    client_cpu = time.process_time() - client_cpu
+    server_after = process_cpu_s(server_pid) if server_pid else None
     expected = options.sessions * options.calls
     report.calls_ok = len(record.latencies)
     # Calls never made (a session that failed to connect, the run that hit its time bound) are errors too.
@@ -167,6 +193,11 @@ async def run_load(url: str, options: LoadOptions, *, token: str | None = None) 
     report.latency_ms = summarize(record.latencies)
     report.connect_ms = summarize(record.connects)
     report.error_samples = record.samples
+    report.client_cpu_ms_per_call = _per_call_ms(client_cpu, report.calls_ok)
+    if server_cpu is not None and server_after is not None:
+        report.server_cpu_ms_per_call = _per_call_ms(server_after - server_cpu, report.calls_ok)
+    if hasattr(os, "getloadavg"):
+        report.load_average_1m = round(os.getloadavg()[0], 2)
     if report.timed_out:
         report.error_samples.append(f"run stopped at its {options.total_timeout_s:.0f} s bound")
     return report
@@ -189,6 +220,6 @@ def run_load_bench(
     server = start_http_server_process(argv)
     log(f"search server at {server.url} (pid {server.process.pid})")
     try:
-        return anyio.run(lambda: run_load(server.url, options))
+        return anyio.run(lambda: run_load(server.url, options, server_pid=server.process.pid))
     finally:
         server.stop()

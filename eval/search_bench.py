@@ -192,18 +192,20 @@ def repeated_documents(source: Iterable[str | Path], chunks: int) -> Iterator[Do
 
 
 def sample_queries(index: LocalIndex, n: int, seed: int = 0) -> list[str]:
-    """Keyword-style queries: a few consecutive words from random passages of the index."""
+    """Keyword-style queries: three to seven consecutive words from random passages of the index."""
     generation = index._live()
     if generation is None or generation.num_chunks == 0:
         return []
     rng = random.Random(seed)
     out: list[str] = []
-    while len(out) < n:
+    for _ in range(n * 20):  # bounded: a corpus of one-word passages gives fewer queries, never a hang
         words = generation.passage(rng.randrange(generation.num_chunks)).split()
-        if len(words) < 8:
-            continue
-        start = rng.randrange(len(words) - 6)
-        out.append(" ".join(words[start : start + rng.randint(3, 7)]))
+        if len(words) >= 3:
+            length = rng.randint(3, min(7, len(words)))
+            start = rng.randrange(len(words) - length + 1)
+            out.append(" ".join(words[start : start + length]))
+            if len(out) == n:
+                break
     return out
 
 
@@ -231,6 +233,8 @@ def run_scale(
         caching.forget()
         result["fusion"] = asdict(fusion)
         texts = sample_queries(index, queries)
+        if not texts:
+            raise JanagentError("the scale corpus has no passage of three words or more to make queries from")
         for mode in MODES:
             latencies: list[float] = []
             index.search(texts[0], 10, mode=mode)

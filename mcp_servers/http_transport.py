@@ -137,8 +137,14 @@ class BearerTokenMiddleware:
         await response(scope, receive, send)
 
 
-def build_http_app(server: MCPServer, security: HttpSecurity) -> ASGIApp:
-    """The ASGI app serving ``server`` at ``/mcp`` with the checks in ``security`` applied."""
+def build_http_app(server: MCPServer, security: HttpSecurity, *, stateless: bool = True) -> ASGIApp:
+    """The ASGI app serving ``server`` at ``/mcp`` with the checks in ``security`` applied.
+
+    ``stateless`` (the default) answers every request on its own, with one JSON body: our tools are
+    plain request/response (no progress, no server-initiated messages), so sessions and SSE framing only
+    cost CPU per call and memory per client. ``stateless=False`` keeps sessions and SSE streams for
+    servers that need them.
+    """
     from mcp.server.transport_security import TransportSecuritySettings
 
     transport_security = TransportSecuritySettings(
@@ -148,6 +154,8 @@ def build_http_app(server: MCPServer, security: HttpSecurity) -> ASGIApp:
     )
     app: ASGIApp = server.streamable_http_app(
         streamable_http_path=MCP_PATH,
+        json_response=stateless,
+        stateless_http=stateless,
         transport_security=transport_security,
         max_request_body_size=security.max_body_bytes,
         max_sessions=MAX_SESSIONS,
@@ -234,7 +242,9 @@ def run_http(
 
 
 @contextmanager
-def serve_in_thread(server: MCPServer, security: HttpSecurity, *, host: str = DEFAULT_HOST) -> Iterator[str]:
+def serve_in_thread(
+    server: MCPServer, security: HttpSecurity, *, host: str = DEFAULT_HOST, stateless: bool = True
+) -> Iterator[str]:
     """Serve ``server`` on a free port of ``host`` from a background thread; yields the ``/mcp`` URL.
 
     For tests and for apps that host a server beside their own work; the thread is stopped (bounded)
@@ -242,7 +252,7 @@ def serve_in_thread(server: MCPServer, security: HttpSecurity, *, host: str = DE
     """
     import uvicorn
 
-    app = build_http_app(server, security)
+    app = build_http_app(server, security, stateless=stateless)
     sock = bind_socket(host, 0)
     uv_server = uvicorn.Server(
         uvicorn.Config(app, log_config=None, access_log=False, timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S)

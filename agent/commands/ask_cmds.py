@@ -402,7 +402,7 @@ def _result_line(data: dict[str, Any]) -> str:
     if data.get("is_error"):
         return f"[red]✗ {name}[/] ({seconds}): {first}"
     sources = data.get("sources") or []
-    cited = f"{len(sources)} sources, first {escape(sources[0])}" if sources else first
+    cited = f"{len(sources)} refs, first {escape(sources[0])}" if sources else first
     cut = " [dim](truncated)[/]" if data.get("truncated") else ""
     return f"[green]✓ {name}[/] ({seconds}): {cited}{cut}"
 

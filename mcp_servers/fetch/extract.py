@@ -21,7 +21,7 @@ _MD_TITLE = re.compile(r"^\s*#\s+(.+?)\s*#*\s*$", re.MULTILINE)
 _BLANK_RUNS = re.compile(r"\n{3,}")
 # trafilatura escapes markdown punctuation (``\_``, ``\<``, ``\~``); a model reads plain characters better, and
 # the escapes split words (``Director\_Oh``).
-_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>~|])")
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>~])")  # "\|" stays: it keeps table cells apart
 
 
 @dataclass(frozen=True)

@@ -81,7 +81,8 @@ def parse_ip_literal(host: str) -> IPAddress | None:
         return ipaddress.ip_address(bare)
     except ValueError:
         pass
-    return parse_ipv4_loosely(bare)
+    # A final dot is the DNS root: "127.0.0.1." resolves like "127.0.0.1".
+    return parse_ipv4_loosely(bare[:-1] if bare.endswith(".") else bare)
 
 
 def _embedded_ipv4(addr: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:

@@ -41,18 +41,39 @@ def stemming_available() -> bool:
     return _stemmer() is not None
 
 
+class Bm25Builder:
+    """Tokenizes chunks as they arrive (so that tokenizing overlaps embedding) and saves a bm25s index."""
+
+    def __init__(self, *, stemmed: bool, k1: float = K1, b: float = B) -> None:
+        self._tokenizer = make_tokenizer(stemmed)
+        self._ids: list[list[int]] = []
+        self.k1, self.b = k1, b
+
+    def add(self, texts: Iterable[str]) -> None:
+        """Tokenize the indexed texts of the next chunks, in chunk order."""
+        self._ids.extend(self._tokenizer.streaming_tokenize(texts, update_vocab=True, allow_empty=True))
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def save(self, out_dir: Path) -> None:
+        """Compute the BM25 weights of every chunk added so far and save them into ``out_dir``."""
+        import bm25s
+        from bm25s.tokenization import Tokenized
+
+        model = bm25s.BM25(k1=self.k1, b=self.b, method="lucene")
+        # bm25s logs at INFO about empty corpora and the like; the index reports its own progress.
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
+        model.index(Tokenized(ids=self._ids, vocab=self._tokenizer.get_vocab_dict()), show_progress=False)
+        model.save(str(out_dir), show_progress=False)
+        self._ids = []
+
+
 def build_bm25(texts: Iterable[str], out_dir: Path, *, stemmed: bool, k1: float = K1, b: float = B) -> None:
     """Tokenize ``texts`` (one per chunk, in chunk order) and save a bm25s index into ``out_dir``."""
-    import bm25s
-    from bm25s.tokenization import Tokenized
-
-    tokenizer = make_tokenizer(stemmed)
-    ids = list(tokenizer.streaming_tokenize(texts, update_vocab=True, allow_empty=True))
-    model = bm25s.BM25(k1=k1, b=b, method="lucene")
-    # bm25s logs at INFO about empty corpora and the like; the index reports its own progress.
-    logging.getLogger("bm25s").setLevel(logging.WARNING)
-    model.index(Tokenized(ids=ids, vocab=tokenizer.get_vocab_dict()), show_progress=False)
-    model.save(str(out_dir), show_progress=False)
+    builder = Bm25Builder(stemmed=stemmed, k1=k1, b=b)
+    builder.add(texts)
+    builder.save(out_dir)
 
 
 class Bm25Leg:

@@ -6,6 +6,7 @@ import hashlib
 import re
 import time
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,18 +81,16 @@ def trim_snippet(text: str, query: str = "", limit: int = SNIPPET_CHARS) -> str:
     start = 0
     terms = {w.lower() for w in _WORD.findall(query)}
     if terms:
-        words = [(m.start(), m.group().lower()) for m in _WORD.finditer(text)]
-        sentence_starts = [0, *(m.end() for m in _SENTENCE_START.finditer(text))]
+        # Only the query words' positions matter: slide over them, counting distinct words in the window.
+        hits = [(m.start(), m.group().lower()) for m in _WORD.finditer(text) if m.group().lower() in terms]
         best = 0
-        for position, word in words:
-            if word not in terms:
-                continue
-            shared = {w for p, w in words if position <= p < position + limit - 20 and w in terms}
+        for i, (position, _) in enumerate(hits):
+            shared = {word for p, word in hits[i:] if p < position + limit - 20}
             if len(shared) > best:
                 best, start = len(shared), position
         if start > 0:
-            earlier = [s for s in sentence_starts if start - 80 <= s <= start]
-            start = earlier[-1] if earlier else start
+            sentence_starts = [m.end() for m in _SENTENCE_START.finditer(text, max(0, start - 80), start + 1)]
+            start = sentence_starts[-1] if sentence_starts and sentence_starts[-1] <= start else start
     start = min(start, max(0, len(text) - limit))
     if start > 0 and not text[start - 1].isspace():
         space = text.find(" ", start)
@@ -182,6 +181,17 @@ class LocalIndex:
         self, query: str, depth: int, mode: Mode = "hybrid", fusion: FusionConfig | None = None
     ) -> tuple[Generation | None, np.ndarray, np.ndarray]:
         """Chunk indices and scores, best first, for one query: the core of ``search``."""
+        try:
+            return self._rank_chunks(query, depth, mode, fusion)
+        except FileNotFoundError:
+            # A generation's BM25 files are opened on its first query; if writers published two newer
+            # generations since this one was opened, its folder is gone: reopen the live one, once.
+            self._generation = None
+            return self._rank_chunks(query, depth, mode, fusion)
+
+    def _rank_chunks(
+        self, query: str, depth: int, mode: Mode, fusion: FusionConfig | None
+    ) -> tuple[Generation | None, np.ndarray, np.ndarray]:
         empty = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64))
         generation = self._live()
         if generation is None or generation.num_chunks == 0 or not query.strip():
@@ -229,8 +239,8 @@ class LocalIndex:
             return []
         seen: set[int] = set()
         out: list[tuple[int, int, float]] = []
-        for chunk, score in zip(ids.tolist(), scores.tolist(), strict=True):
-            row = generation.doc_of(chunk)
+        rows = np.asarray(generation.chunk_doc[ids]).tolist() if len(ids) else []
+        for chunk, score, row in zip(ids.tolist(), scores.tolist(), rows, strict=True):
             if row in seen:
                 continue
             seen.add(row)
@@ -297,14 +307,14 @@ class LocalIndex:
             collect_garbage(self.path)
             old = self._live()
             self._check_model(old)
-            writer = GenerationWriter(self.path)
+            writer = GenerationWriter(self.path, stemmed=stemming_available())
             try:
                 report = self._write_incoming(docs, old, writer, sink)
                 sink.phase("building BM25")
                 meta = {"name": self.name, "embed_model": self._embedder.id, "embed_spec": self._embed_spec}
                 if meta["embed_spec"] is None and old is not None:
                     meta["embed_spec"] = old.meta.get("embed_spec")
-                writer.commit(meta, stemmed=stemming_available())
+                writer.commit(meta)
             except BaseException:
                 writer.abort()
                 raise
@@ -323,34 +333,40 @@ class LocalIndex:
         incoming: set[str] = set()
         sources: set[str] = set()
         unchanged_rows: list[int] = []
-        for batch in self._batches(docs, incoming, sources, report):
-            texts: list[str] = []
-            fresh: list[tuple[Document, str, list[str]]] = []
-            counted_chunks = 0
-            for doc in batch:
-                fp = fingerprint(doc)
-                row = old_rows.get(doc.id)
-                if old is not None and row is not None and old.docs.fingerprints[row] == fp:
-                    unchanged_rows.append(row)
-                    report.unchanged += 1
-                    counted_chunks += old.docs.chunk_counts[row]
-                    continue
-                chunks = chunk_document(doc)
-                if row is not None:
-                    report.updated += 1
-                else:
-                    report.added += 1
-                fresh.append((doc, fp, [c.text for c in chunks]))
-                texts.extend(c.indexed_text for c in chunks)
-            vectors = embed_texts(self._embedder.model, texts) if texts else np.zeros((0, 0), dtype=np.float32)
-            start = 0
-            for doc, fp, passages in fresh:
-                end = start + len(passages)
-                writer.add_document(doc.id, doc.title, doc.url, doc.source_path, fp, passages, vectors[start:end])
-                start = end
-            report.chunks_embedded += len(texts)
-            report.incoming_chunks += len(texts) + counted_chunks
-            sink.advance(len(batch), len(texts) + counted_chunks)
+        model = self._embedder.model
+        # The static model embeds a batch (its Rust tokenizer releases the GIL) while this thread
+        # tokenizes the same batch for BM25: on two cores that overlaps the two biggest costs.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed") as pool:
+            for batch in self._batches(docs, incoming, sources, report):
+                texts: list[str] = []
+                fresh: list[tuple[Document, str, list[str]]] = []
+                counted_chunks = 0
+                for doc in batch:
+                    fp = fingerprint(doc)
+                    row = old_rows.get(doc.id)
+                    if old is not None and row is not None and old.docs.fingerprints[row] == fp:
+                        unchanged_rows.append(row)
+                        report.unchanged += 1
+                        counted_chunks += old.docs.chunk_counts[row]
+                        continue
+                    chunks = chunk_document(doc)
+                    if row is not None:
+                        report.updated += 1
+                    else:
+                        report.added += 1
+                    fresh.append((doc, fp, [c.text for c in chunks]))
+                    texts.extend(c.indexed_text for c in chunks)
+                pending = pool.submit(embed_texts, model, texts) if texts else None
+                writer.tokenize(texts)
+                vectors = pending.result() if pending is not None else np.zeros((0, 0), dtype=np.float32)
+                start = 0
+                for doc, fp, passages in fresh:
+                    end = start + len(passages)
+                    writer.add_document(doc.id, doc.title, doc.url, doc.source_path, fp, passages, vectors[start:end])
+                    start = end
+                report.chunks_embedded += len(texts)
+                report.incoming_chunks += len(texts) + counted_chunks
+                sink.advance(len(batch), len(texts) + counted_chunks)
         if old is not None:
             kept = [
                 row
@@ -394,11 +410,11 @@ class LocalIndex:
             removed = len(old.docs) - len(kept)
             if removed == 0:
                 return 0
-            writer = GenerationWriter(self.path)
+            writer = GenerationWriter(self.path, stemmed=bool(old.meta.get("stemmed")))
             try:
                 writer.copy_documents(old, kept)
                 meta = {"name": self.name, "embed_model": old.embed_model, "embed_spec": old.meta.get("embed_spec")}
-                writer.commit(meta, stemmed=bool(old.meta.get("stemmed")))
+                writer.commit(meta)
             except BaseException:
                 writer.abort()
                 raise

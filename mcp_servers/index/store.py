@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from mcp_servers.index.bm25 import Bm25Leg, build_bm25
+from mcp_servers.index.bm25 import Bm25Builder, Bm25Leg
 
 FORMAT_VERSION = 1
 POINTER = "CURRENT"
@@ -164,8 +164,10 @@ class Generation:
 class GenerationWriter:
     """Writes one new generation into a tmp folder; ``commit`` publishes it, ``abort`` throws it away."""
 
-    def __init__(self, index_dir: Path) -> None:
+    def __init__(self, index_dir: Path, *, stemmed: bool) -> None:
         self.index_dir = index_dir
+        self.stemmed = stemmed
+        self._bm25 = Bm25Builder(stemmed=stemmed)
         self.tmp = index_dir / f"tmp-{time.time_ns()}-{os.getpid()}"
         self.tmp.mkdir(parents=True)
         self.docs = DocTable()
@@ -193,6 +195,11 @@ class GenerationWriter:
         self._chunk_doc.append(np.full(len(encoded_passages), len(self.docs), dtype=np.int32))
         self.num_chunks += len(encoded_passages)
 
+    def tokenize(self, indexed_texts: list[str]) -> None:
+        """Tokenize the BM25 text ("title\\npassage") of the chunks that the next ``add_document`` calls
+        append, in the same order (separate so that it can run while the vectors are being computed)."""
+        self._bm25.add(indexed_texts)
+
     def add_document(
         self,
         doc_id: str,
@@ -203,7 +210,7 @@ class GenerationWriter:
         passages: list[str],
         vectors: np.ndarray,
     ) -> None:
-        """Append one document's passages and their (unit-length) vectors."""
+        """Append one document's passages and their (unit-length) vectors; ``tokenize`` them first."""
         self._append_chunks([p.encode("utf-8") for p in passages], vectors)
         self.docs.append(doc_id, title, url, source, fingerprint, len(passages))
 
@@ -223,6 +230,7 @@ class GenerationWriter:
                 elif old.dim != self.dim:
                     raise ValueError(f"vectors have {old.dim} dims, the index has {self.dim}")
                 base = int(old.offsets[first_chunk])
+                self._bm25.add(_indexed_texts(old, rows[i], rows[j] + 1))
                 self._passages.write(bytes(old.passages[base : int(old.offsets[end_chunk])]))
                 shifted = np.asarray(old.offsets[first_chunk + 1 : end_chunk + 1], dtype=np.int64) - base + self._bytes
                 self._offsets.extend(shifted.tolist())
@@ -238,34 +246,24 @@ class GenerationWriter:
                 )
             i = j + 1
 
-    def _indexed_texts(self) -> Iterator[str]:
-        """ "title\\npassage" per chunk, read back from what was written (nothing held in memory)."""
-        passages = np.memmap(self.tmp / "passages.bin", dtype=np.uint8, mode="r")
-        offsets = self._offsets
-        chunk = 0
-        for row, count in enumerate(self.docs.chunk_counts):
-            title = self.docs.titles[row]
-            for _ in range(count):
-                text = bytes(passages[offsets[chunk] : offsets[chunk + 1]]).decode("utf-8")
-                yield f"{title}\n{text}" if title else text
-                chunk += 1
-
-    def commit(self, meta: dict[str, Any], *, stemmed: bool) -> Path:
+    def commit(self, meta: dict[str, Any]) -> Path:
         """Finish the files, build BM25, publish the generation atomically; returns its folder."""
         self._passages.close()
         self._vectors.close()
         np.save(self.tmp / "passage_offsets.npy", np.asarray(self._offsets, dtype=np.int64))
         chunk_doc = np.concatenate(self._chunk_doc) if self._chunk_doc else np.zeros(0, dtype=np.int32)
         np.save(self.tmp / "chunk_doc.npy", chunk_doc)
+        if len(self._bm25) != self.num_chunks:
+            raise ValueError(f"{len(self._bm25)} chunks tokenized for BM25 but {self.num_chunks} written")
         if self.num_chunks:
-            build_bm25(self._indexed_texts(), self.tmp / "bm25", stemmed=stemmed)
+            self._bm25.save(self.tmp / "bm25")
         full_meta = {
             **meta,
             "format": FORMAT_VERSION,
             "documents": len(self.docs),
             "chunks": self.num_chunks,
             "dim": self.dim,
-            "stemmed": stemmed,
+            "stemmed": self.stemmed,
             "created": time.time(),
         }
         (self.tmp / "docs.json").write_text(json.dumps(self.docs.to_json(), ensure_ascii=False), encoding="utf-8")
@@ -287,6 +285,17 @@ class GenerationWriter:
         self._passages.close()
         self._vectors.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _indexed_texts(generation: Generation, first_row: int, end_row: int) -> Iterator[str]:
+    """ "title\\npassage" for every chunk of documents ``first_row`` up to ``end_row`` of a generation."""
+    chunk = int(generation.doc_chunk_start[first_row])
+    for row in range(first_row, end_row):
+        title = generation.docs.titles[row]
+        for _ in range(generation.docs.chunk_counts[row]):
+            text = generation.passage(chunk)
+            yield f"{title}\n{text}" if title else text
+            chunk += 1
 
 
 def collect_garbage(index_dir: Path, keep: int = 2) -> None:

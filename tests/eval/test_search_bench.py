@@ -69,7 +69,10 @@ def test_the_beir_run_reports_every_mode_and_the_build_rate() -> None:
 def test_the_scale_run_repeats_a_small_corpus_to_reach_the_chunk_count(tmp_path: Path) -> None:
     source = tmp_path / "wiki.jsonl"
     source.write_text(
-        "\n".join(json.dumps({"id": str(i), "title": f"T{i}", "text": f"topic{i} words about thing{i} and more filler"}) for i in range(5)),
+        "\n".join(
+            json.dumps({"id": str(i), "title": f"T{i}", "text": f"topic{i} words about thing{i} and more filler"})
+            for i in range(5)
+        ),
         encoding="utf-8",
     )
     result = run_scale([source], 12, embedder=HashingEmbedder(16), queries=5)

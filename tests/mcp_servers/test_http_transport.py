@@ -100,6 +100,23 @@ async def test_the_sdk_client_lists_and_calls_tools_over_http(loopback_url: str)
     assert result.content[0].text == "hello"
 
 
+async def test_the_stateful_sse_mode_serves_the_sdk_client_too() -> None:
+    with serve_in_thread(build_echo_server(), security_for_bind("127.0.0.1"), stateless=False) as url:
+        initialize = httpx.post(url, content=INITIALIZE, headers=MCP_HEADERS)
+        assert initialize.headers["content-type"].startswith("text/event-stream")
+        assert initialize.headers["mcp-session-id"]
+        names, result = await list_and_call(url)
+    assert names == ["echo"]
+    assert result.content[0].text == "hello"
+
+
+async def test_the_default_stateless_mode_answers_with_one_json_body(loopback_url: str) -> None:
+    response = httpx.post(loopback_url, content=INITIALIZE, headers=MCP_HEADERS)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.json()["result"]["serverInfo"]["name"] == "echo"
+
+
 def test_a_request_without_the_token_gets_401_on_a_public_bind(public_url: str) -> None:
     response = httpx.post(public_url, content=INITIALIZE, headers=MCP_HEADERS)
     assert response.status_code == 401

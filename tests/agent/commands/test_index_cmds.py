@@ -14,7 +14,11 @@ from agent.cli import app
 from agent.errors import JanagentError
 
 DOCS = [
-    ("jatte", "A Sunday Afternoon on the Island of La Grande Jatte", "A pointillist painting by Seurat of an island in the Seine."),
+    (
+        "jatte",
+        "A Sunday Afternoon on the Island of La Grande Jatte",
+        "A pointillist painting by Seurat of an island in the Seine.",
+    ),
     ("lilies", "Water Lilies", "Oil paintings by Claude Monet of his garden pond at Giverny."),
     ("etna", "Mount Etna", "An active volcano on the east coast of Sicily."),
 ]
@@ -107,7 +111,9 @@ def test_user_mistakes_are_one_line_errors(runner: CliRunner, args: list[str], m
 def test_bench_search_prints_quality_and_speed_for_each_mode(runner: CliRunner, corpus: Path, tmp_path: Path) -> None:
     queries = tmp_path / "queries.jsonl"
     queries.write_text(
-        json.dumps({"_id": "q1", "text": "Seurat island painting"}) + "\n" + json.dumps({"_id": "q2", "text": "no judgments"}),
+        json.dumps({"_id": "q1", "text": "Seurat island painting"})
+        + "\n"
+        + json.dumps({"_id": "q2", "text": "no judgments"}),
         encoding="utf-8",
     )
     qrels = tmp_path / "qrels.tsv"

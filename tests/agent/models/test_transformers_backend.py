@@ -178,3 +178,24 @@ async def test_a_conversation_longer_than_the_context_is_a_clear_error(tiny: Tra
             await tiny.generate(QUESTION, [SEARCH_TOOL], GREEDY)
     finally:
         tiny.context_length = saved
+
+
+async def test_cancelling_a_generation_stops_its_worker_thread_soon(tiny: TransformersModel) -> None:
+    prompt_tokens = len(tiny.encode_prompt(QUESTION, []))
+    started = anyio.Event()
+    with anyio.fail_after(120):
+        async with anyio.create_task_group() as group:
+
+            async def run() -> None:
+                await tiny.generate(
+                    QUESTION, [], Sampling(temperature=0.0, max_tokens=3000), on_text=lambda _: started.set()
+                )
+
+            group.start_soon(run)
+            await started.wait()
+            group.cancel_scope.cancel()
+        # The abandoned thread holds the model lock until it notices the stop; then the lock is free.
+        await anyio.to_thread.run_sync(tiny._lock.acquire)
+        tiny._lock.release()
+    generated = len(tiny.prefix_cache._ids) - prompt_tokens
+    assert 0 < generated < 3000

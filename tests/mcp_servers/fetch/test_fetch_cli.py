@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from agent.cli import app
@@ -24,6 +25,7 @@ PAGE = (
 REFUSAL = "refused: 127.0.0.1 is a loopback address (use --allow-private-network for intranet use)"
 
 
+@pytest.mark.slow
 def test_a_loopback_url_is_refused_with_a_one_line_reason(local_site: LocalSite, janagent_home: Path) -> None:
     url = local_site.page("/page.html", PAGE)
     # The real entry point, so the line is what a user sees (agent.cli.main prints JanagentError as one line).

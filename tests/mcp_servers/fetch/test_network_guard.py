@@ -51,6 +51,8 @@ SSRF_URLS = [
     ("http://2130706433/", "loopback"),
     ("http://0177.0.0.1/", "loopback"),
     ("http://127.1/", "loopback"),
+    ("http://127.0.0.1./", "loopback"),
+    ("http://[::127.0.0.1]/", "reserved"),
     ("http://[::1]/", "loopback"),
     ("http://[::ffff:127.0.0.1]/", "loopback"),
     ("http://[::ffff:7f00:1]/", "loopback"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from mcp_servers.fetch.server import build_fetch_server
 from tests.fakes import HashingEmbedder
 from tests.mcp_servers.fetch.conftest import LocalSite
 
+REPO_ROOT = Path(__file__).resolve().parents[3]
 ARTICLE = (
     "<html><head><title>Otters</title></head><body><article><h1>Otters</h1><p>"
     + ("Sea otters hold hands while they sleep so that they do not drift apart. " * 12)
@@ -76,7 +76,7 @@ async def test_the_stdio_server_lists_and_calls_fetch(local_site: LocalSite, jan
     params = StdioServerParameters(
         command=sys.executable,
         args=["-m", "mcp_servers.fetch", "--allow-private-network"],
-        env={"JANAGENT_HOME": str(janagent_home), "HF_HUB_OFFLINE": "1", "PYTHONPATH": os.getcwd()},
+        env={"JANAGENT_HOME": str(janagent_home), "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(REPO_ROOT)},
     )
     async with Client(params, read_timeout_seconds=60) as client:
         tools = (await client.list_tools()).tools

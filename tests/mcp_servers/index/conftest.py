@@ -16,8 +16,14 @@ PAINTINGS = [
         title="A Sunday Afternoon on the Island of La Grande Jatte",
         text="A pointillist painting by Georges Seurat of Parisians relaxing on an island in the Seine.",
     ),
-    Document(id="lilies", title="Water Lilies", text="A series of oil paintings by Claude Monet of his flower garden pond."),
-    Document(id="guernica", title="Guernica", text="A large oil painting by Pablo Picasso about the bombing of a Basque town."),
+    Document(
+        id="lilies", title="Water Lilies", text="A series of oil paintings by Claude Monet of his flower garden pond."
+    ),
+    Document(
+        id="guernica",
+        title="Guernica",
+        text="A large oil painting by Pablo Picasso about the bombing of a Basque town.",
+    ),
     Document(id="volcano", title="Mount Etna", text="An active stratovolcano on the east coast of Sicily, Italy."),
 ]
 
