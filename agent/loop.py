@@ -147,6 +147,10 @@ class _Run:
         try:
             self.messages = [*history, {"role": "user", "content": self.question}]
             retrieved = await self.retrieve() if retrieve and toolbox is not None else False
+            if retrieved and not offered:
+                # A small model that was asked before it saw the results loses track of the question
+                # (SmolLM2-135M copies the results back); asking again after them gets an answer.
+                self.messages.append({"role": "user", "content": prompts.answer_from_results(self.question)})
             system = config.system_prompt or prompts.system_prompt(has_tools=bool(offered), retrieved=retrieved)
             self.messages.insert(0, {"role": "system", "content": system})
             answer = await (self.tool_rounds(offered) if offered else self.answer_without_tools(1))

@@ -35,6 +35,11 @@ def system_prompt(*, has_tools: bool, retrieved: bool) -> str:
     return CLOSED_BOOK_SYSTEM
 
 
+def answer_from_results(question: str) -> str:
+    """Retrieve-first, after the results: the question again, so a small model answers it from them."""
+    return f"Answer the question from the search results in one short sentence: {question}"
+
+
 def repeated_call_warning(name: str, first_step: int) -> str:
     """The result a repeated identical call gets instead of running again."""
     return (

@@ -1,25 +1,24 @@
 """Benchmark of the in-process backend: its tokens/s against plain ``model.generate`` on the same model,
 prompt and greedy settings, and the time a second agent turn saves by reusing the first turn's KV cache.
 
-Both sides count completion tokens over the whole call (prefill included) and both run in a worker
-thread, so the ratio shows what our layer costs: chat template, tokenisation, the event-loop hop,
-decoding and tool-call parsing.
+Both sides count completion tokens over the whole call (prefill included) and both run in the same
+anyio worker threads (torch's CPU speed differs between the main thread and other threads: measured
+up to 10x under heavy load), so the ratio shows what our layer costs: chat template, tokenisation,
+the hop to the worker thread, decoding and tool-call parsing.
 """
 
 from __future__ import annotations
 
 import statistics
-import threading
 import time
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import anyio
 
 from agent.models.base import Message, Sampling
 from agent.models.transformers_backend import TransformersModel
 
-T = TypeVar("T")
 PROMPT = "Write a short story about a painter who spends two years on one painting of a park by a river."
 # A tool result of a few hundred tokens, as the agent loop feeds back after a search.
 CONTEXT = (
@@ -38,20 +37,24 @@ def run_backend_bench(
     log: Callable[[str], None] = lambda _: None,
 ) -> dict[str, Any]:
     """Measure and return the numbers as a JSON-ready dict (see the module docstring)."""
-    throughput = _throughput(model, max_new_tokens, repeats, log)
-    reuse = _kv_reuse(model, repeats, log)
-    return {
-        "model": model.name,
-        "device": str(model.hf_model.device),
-        "dtype": str(model.hf_model.dtype).removeprefix("torch."),
-        "max_new_tokens": max_new_tokens,
-        "repeats": repeats,
-        **throughput,
-        "kv_reuse_second_turn": reuse,
-    }
+
+    async def measure() -> dict[str, Any]:
+        throughput = await _throughput(model, max_new_tokens, repeats, log)
+        reuse = await _kv_reuse(model, repeats, log)
+        return {
+            "model": model.name,
+            "device": str(model.hf_model.device),
+            "dtype": str(model.hf_model.dtype).removeprefix("torch."),
+            "max_new_tokens": max_new_tokens,
+            "repeats": repeats,
+            **throughput,
+            "kv_reuse_second_turn": reuse,
+        }
+
+    return anyio.run(measure)
 
 
-def _throughput(
+async def _throughput(
     model: TransformersModel, max_new_tokens: int, repeats: int, log: Callable[[str], None]
 ) -> dict[str, Any]:
     import torch
@@ -64,7 +67,7 @@ def _throughput(
     pad_id = model.hf_model.generation_config.pad_token_id
     pad_id = pad_id if pad_id is not None else stop_ids[0]
 
-    def plain_here() -> tuple[int, list[int]]:
+    def plain_generate() -> list[int]:
         output = model.hf_model.generate(
             input_ids,
             attention_mask=torch.ones_like(input_ids),
@@ -73,96 +76,79 @@ def _throughput(
             eos_token_id=stop_ids,
             pad_token_id=pad_id,
         )
-        new = output[0, len(prompt_ids) :].tolist()
-        return len(new), new
+        return list(output[0, len(prompt_ids) :].tolist())
 
-    def plain() -> tuple[int, list[int]]:
-        # In a worker thread, as our backend runs it: torch's CPU speed differs between the main
-        # thread and others (measured 10x under heavy load), and the comparison must not mix the two.
-        return _in_thread(plain_here)
+    async def plain() -> int:
+        return len(await anyio.to_thread.run_sync(plain_generate))
 
-    async def ours_async() -> int:
-        response = await model.generate(messages, [], greedy)
-        return response.usage.completion_tokens
-
-    def ours() -> tuple[int, list[int]]:
-        model.prefix_cache.clear()  # same work as plain generate: a full prefill every time
-        return anyio.run(ours_async), []
+    async def ours() -> int:
+        model.prefix_cache.clear()  # the same work as plain generate: a full prefill every time
+        return (await model.generate(messages, [], greedy)).usage.completion_tokens
 
     log("warming up (plain generate on the main thread, timed once for reference)")
     start = time.perf_counter()
-    plain_tokens, plain_ids = plain_here()
-    main_thread_rate = plain_tokens / (time.perf_counter() - start)
-    ours_ids = _in_thread(lambda: model.generate_ids(prompt_ids, greedy, max_new_tokens))
-    model.prefix_cache.clear()
-    plain_rates: list[float] = []
-    our_rates: list[float] = []
+    plain_ids = plain_generate()
+    main_thread_rate = len(plain_ids) / (time.perf_counter() - start)
+    ours_ids = await anyio.to_thread.run_sync(lambda: model.generate_ids(prompt_ids, greedy, max_new_tokens))
+    rates: dict[str, list[float]] = {"plain": [], "ours": []}
+    sides: dict[str, Callable[[], Awaitable[int]]] = {"plain": plain, "ours": ours}
     for round_ in range(repeats):
         # Alternate the order so drifting machine load hits both sides alike.
-        order = [("plain", plain), ("ours", ours)] if round_ % 2 == 0 else [("ours", ours), ("plain", plain)]
-        for label, run in order:
+        for label in ("plain", "ours") if round_ % 2 == 0 else ("ours", "plain"):
             start = time.perf_counter()
-            tokens, _ = run()
-            rate = tokens / (time.perf_counter() - start)
-            (plain_rates if label == "plain" else our_rates).append(rate)
-            log(f"round {round_ + 1}: {label} {rate:.1f} tokens/s")
-    plain_tps, our_tps = statistics.median(plain_rates), statistics.median(our_rates)
+            tokens = await sides[label]()
+            rates[label].append(tokens / (time.perf_counter() - start))
+            log(f"round {round_ + 1}: {label} {rates[label][-1]:.1f} tokens/s")
+    plain_tps, our_tps = statistics.median(rates["plain"]), statistics.median(rates["ours"])
+    model.prefix_cache.clear()
     return {
         "prompt_tokens": len(prompt_ids),
-        "completion_tokens": plain_tokens,
+        "completion_tokens": len(plain_ids),
         "same_greedy_output": ours_ids == plain_ids,
         "plain_generate_tokens_per_s": round(plain_tps, 2),
         "backend_tokens_per_s": round(our_tps, 2),
         "backend_vs_plain": round(our_tps / plain_tps, 3),
         "target_vs_plain": 0.95,
         "plain_generate_main_thread_tokens_per_s": round(main_thread_rate, 2),
-        "plain_runs_tokens_per_s": [round(rate, 2) for rate in plain_rates],
-        "backend_runs_tokens_per_s": [round(rate, 2) for rate in our_rates],
+        "plain_runs_tokens_per_s": [round(rate, 2) for rate in rates["plain"]],
+        "backend_runs_tokens_per_s": [round(rate, 2) for rate in rates["ours"]],
     }
 
 
-def _in_thread(run: Callable[[], T]) -> T:
-    """Run ``run`` in a fresh worker thread and return its result."""
-    result: list[T] = []
-    worker = threading.Thread(target=lambda: result.append(run()))
-    worker.start()
-    worker.join()
-    if not result:
-        raise RuntimeError("generation failed in its worker thread")
-    return result[0]
-
-
-def _kv_reuse(model: TransformersModel, repeats: int, log: Callable[[str], None]) -> dict[str, Any]:
+async def _kv_reuse(model: TransformersModel, repeats: int, log: Callable[[str], None]) -> dict[str, Any]:
     greedy = Sampling(temperature=0.0, max_tokens=8)
+
+    async def generate(ids: list[int]) -> list[int]:
+        return await anyio.to_thread.run_sync(lambda: model.generate_ids(ids, greedy, 8))
+
     first: list[Message] = [
         {"role": "system", "content": "You are a research assistant. Answer from the documents you are given."},
         {"role": "user", "content": "Documents:\n" + CONTEXT * 5 + "\nWho painted La Grande Jatte?"},
     ]
     first_ids = model.encode_prompt(first, [])
-    reply = _in_thread(lambda: model.generate_ids(first_ids, greedy, 8))
+    model.prefix_cache.clear()
+    reply = await generate(first_ids)
     second = [
         *first,
         {"role": "assistant", "content": model.tokenizer.decode(reply, skip_special_tokens=True)},
         {"role": "user", "content": "In which years was it painted?"},
     ]
     second_ids = model.encode_prompt(second, [])
-    fresh_times: list[float] = []
-    reused_times: list[float] = []
+    times: dict[str, list[float]] = {"fresh": [], "reused": []}
     reused_tokens = 0
     outputs: dict[str, list[int]] = {}
     for round_ in range(repeats):
         for label in ("fresh", "reused"):
             model.prefix_cache.clear()
             if label == "reused":
-                _in_thread(lambda: model.generate_ids(first_ids, greedy, 8))  # turn one fills the cache, untimed
+                await generate(first_ids)  # turn one fills the cache, untimed
             start = time.perf_counter()
-            outputs[label] = _in_thread(lambda: model.generate_ids(second_ids, greedy, 8))
-            elapsed = time.perf_counter() - start
-            (fresh_times if label == "fresh" else reused_times).append(elapsed)
+            outputs[label] = await generate(second_ids)
+            times[label].append(time.perf_counter() - start)
             if label == "reused":
                 reused_tokens = model.prefix_cache.reused_tokens
-            log(f"second turn round {round_ + 1}: {label} {elapsed:.2f}s")
-    fresh, reused = statistics.median(fresh_times), statistics.median(reused_times)
+            log(f"second turn round {round_ + 1}: {label} {times[label][-1]:.2f}s")
+    fresh, reused = statistics.median(times["fresh"]), statistics.median(times["reused"])
     model.prefix_cache.clear()
     return {
         "prompt_tokens": len(second_ids),

@@ -99,7 +99,7 @@ def simpleqa(
     from agent.home import cache_dir, runs_dir
     from agent.settings import load_settings
     from eval.simpleqa.agent_solver import agent_identity
-    from eval.simpleqa.benchmark import BenchmarkPlan, finished_summary
+    from eval.simpleqa.benchmark import BenchmarkPlan, preflight
     from eval.simpleqa.dataset import DatasetFormat, download_dataset, load_dataset, select_questions
     from eval.simpleqa.runner import RunConfig
 
@@ -138,8 +138,10 @@ def simpleqa(
         resume=resume,
         config=RunConfig(concurrency=concurrency, timeout_s=timeout, retries=retries),
     )
-    model_identity = agent_identity(settings.model, settings.base_url, tools_label, loop_config)
-    done = finished_summary(plan, model_identity, _grader_identity(grader, grader_base_url, template_name))
+    model_identity = agent_identity(
+        settings.model, settings.base_url, tools_label, loop_config, sampling_overrides=_sampling_overrides(settings)
+    )
+    done = preflight(plan, model_identity, _grader_identity(grader, grader_base_url, template_name))
     if done is not None:
         err_console.print(f"nothing to do: all {len(questions)} questions of {run_dir} are graded")
         typer.echo(json.dumps(done, indent=2, ensure_ascii=False))
@@ -186,6 +188,12 @@ def simpleqa(
         + f"\nwritten: {run_dir}/results.jsonl, summary.json, report.md, charts",
         highlight=False,
     )
+
+
+def _sampling_overrides(settings: Settings) -> dict[str, Any]:
+    """The sampling values the user gave (flags, env, config file); the model's profile supplies the rest."""
+    names = ("temperature", "top_p", "top_k", "max_tokens", "seed")
+    return {name: value for name in names if (value := getattr(settings, name)) is not None}
 
 
 def _tools_label(tools: ToolsMode, mcp_config: Path | None) -> str:
@@ -272,7 +280,13 @@ async def _run(
             if not toolbox.tool_names:
                 raise JanagentError("no MCP tools are available (see above); fix the servers or pass --tools none")
         solver = AgentSolver(
-            agent_model, toolbox, loop_config, spec=settings.model, base_url=settings.base_url, tools=tools_label
+            agent_model,
+            toolbox,
+            loop_config,
+            spec=settings.model,
+            base_url=settings.base_url,
+            tools=tools_label,
+            sampling_overrides=_sampling_overrides(settings),
         )
         approximate = bool(grader.identity.get("approximate"))
         with RichProgress(approximate=approximate, console=err_console) as bar:

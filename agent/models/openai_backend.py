@@ -105,6 +105,7 @@ class OpenAIModel(Model):
             )
         self.calls_tools = calls_tools  # type: ignore[misc]  # per-instance capability from the profile
         self.default_sampling = sampling or Sampling()
+        self.context_length: int | None = None  # the server knows it; a 400 says when it is exceeded
         self.stream = stream
         self.retry = retry or RetryPolicy()
         self._sleep = sleep

@@ -122,7 +122,7 @@ class TransformersModel(Model):
         prompt_ids = self.encode_prompt(messages, tools)
         max_new = self._max_new_tokens(len(prompt_ids), sampling.max_tokens)
         stop = threading.Event()
-        emit = _threadsafe_emitter(on_text) if on_text is not None else None
+        emit = _threadsafe_emitter(on_text, stop) if on_text is not None else None
         run = functools.partial(
             self.generate_ids, prompt_ids, sampling, max_new, stream=emit, stop=stop, with_tools=bool(tools)
         )
@@ -265,15 +265,15 @@ def _stop_token_ids(hf_model: Any, tokenizer: Any) -> list[int]:
     return list(dict.fromkeys(int(i) for i in ids))
 
 
-def _threadsafe_emitter(on_text: Callable[[str], None]) -> Callable[[str], None]:
+def _threadsafe_emitter(on_text: Callable[[str], None], stop: threading.Event) -> Callable[[str], None]:
     """A callback for the worker thread that runs ``on_text`` on the event loop, visible text only."""
     visible = VisibleTextFilter()
 
     def emit(piece: str) -> None:
         shown = visible.feed(piece) if piece else visible.flush()
-        if shown:
-            # RuntimeError: the caller went away (cancelled); keep generating quietly until stopped.
-            with contextlib.suppress(RuntimeError):
+        if shown and not stop.is_set():
+            # The caller may go away meanwhile (cancelled); generation then ends at the next token.
+            with contextlib.suppress(Exception):
                 anyio.from_thread.run_sync(on_text, shown)
 
     return emit

@@ -14,9 +14,15 @@ if TYPE_CHECKING:
 
 
 def agent_identity(
-    spec: str, base_url: str | None, tools: str, config: LoopConfig, model: Model | None = None
+    spec: str,
+    base_url: str | None,
+    tools: str,
+    config: LoopConfig,
+    model: Model | None = None,
+    sampling_overrides: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """What answers the questions, as summary.json records it (all but sampling known before loading)."""
+    """What answers the questions, as summary.json records it (all but the model's own sampling defaults is
+    known before the model is loaded; ``sampling_overrides`` are the values the user gave)."""
     # The loop uses the model's own defaults unless the config sets sampling explicitly.
     default = getattr(model, "default_sampling", None) if model is not None else None
     sampling = config.sampling if default is None or "sampling" in config.model_fields_set else default
@@ -25,6 +31,7 @@ def agent_identity(
         "base_url": base_url,
         "tools": tools,
         "sampling": sampling.model_dump(),
+        "sampling_overrides": dict(sorted((sampling_overrides or {}).items())),
         "max_steps": config.max_steps,
         "retrieve_first": config.retrieve_first,
     }
@@ -42,11 +49,14 @@ class AgentSolver:
         spec: str,
         base_url: str | None = None,
         tools: str = "mcp",
+        sampling_overrides: dict[str, Any] | None = None,
     ) -> None:
         self.model = model
         self.toolbox = toolbox
         self.config = config
-        self._identity = agent_identity(spec, base_url, tools if toolbox is not None else "none", config, model)
+        self._identity = agent_identity(
+            spec, base_url, tools if toolbox is not None else "none", config, model, sampling_overrides
+        )
 
     @property
     def identity(self) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from eval.simpleqa.dataset import Dataset, DatasetFormat, Question
 from eval.simpleqa.grading import Grader
 from eval.simpleqa.metrics import compute_metrics, count_grades
 from eval.simpleqa.report import render_report, write_charts
-from eval.simpleqa.rundir import ResultsWriter, RunDir, read_results, run_identity_mismatches, write_json_atomic
+from eval.simpleqa.rundir import ResultsWriter, RunDir, read_results, write_json_atomic
 from eval.simpleqa.runner import ProgressSink, RunConfig, RunnerBatch, run_questions
 from eval.simpleqa.solver import Solver
 
@@ -64,6 +64,8 @@ def run_description(plan: BenchmarkPlan, model: dict[str, Any], grader: dict[str
         "topics": list(plan.topics),
         "indices": [q.index for q in plan.questions],
         "model": model.get("spec"),
+        # Settings that change answers: a resume with other ones would mix two experiments in one run.
+        "agent_settings": {key: model.get(key) for key in ("max_steps", "retrieve_first", "sampling_overrides")},
         "tools": model.get("tools"),
         "grader": _comparable_grader(grader),
         "model_identity": model,
@@ -138,16 +140,15 @@ def write_outputs(
     return summary
 
 
-def finished_summary(plan: BenchmarkPlan, model: dict[str, Any], grader: dict[str, Any]) -> dict[str, Any] | None:
-    """For ``--resume`` of a run that has every question graded: its summary, and nothing is to be done.
+def preflight(plan: BenchmarkPlan, model: dict[str, Any], grader: dict[str, Any]) -> dict[str, Any] | None:
+    """Check the run directory before any model is loaded or server started, so a mistake costs nothing.
 
-    Checked before any model is loaded, so resuming a finished run costs nothing. None in every other case
-    (including a mismatched run, which ``run_benchmark`` then rejects with the reason).
+    Raises the one-line error a bad ``--out`` / ``--resume`` gets; returns the stored summary when ``--resume``
+    finds every question already graded (nothing to do), else None.
     """
     run_dir = RunDir(plan.out_dir)
-    if not plan.resume or not run_dir.run_path.is_file() or not run_dir.summary_path.is_file():
-        return None
-    if run_identity_mismatches(run_dir.read_run(), run_description(plan, model, grader)):
+    run_dir.check(run_description(plan, model, grader), resume=plan.resume)
+    if not plan.resume or not run_dir.summary_path.is_file():
         return None
     graded = {record["index"] for record in read_results(run_dir.results_path) if not record.get("error")}
     if any(question.index not in graded for question in plan.questions):

@@ -64,7 +64,7 @@ class ResultsWriter:
 def run_identity_mismatches(stored: Mapping[str, Any], current: Mapping[str, Any]) -> list[str]:
     """The settings that differ between a stored run.json and this invocation (those that change results)."""
     differences = []
-    for key in ("dataset_sha256", "seed", "limit", "topics", "indices", "model", "grader", "tools"):
+    for key in ("dataset_sha256", "seed", "limit", "topics", "indices", "model", "agent_settings", "grader", "tools"):
         if stored.get(key) != current.get(key):
             differences.append(key)
     return differences
@@ -105,13 +105,8 @@ class RunDir:
             raise JanagentError(f"--resume: {self.run_path} is not a run description")
         return data
 
-    def start(self, run: dict[str, Any], *, resume: bool) -> dict[int, dict[str, Any]]:
-        """Create or reopen the run; returns the questions already graded (by row index) that resume keeps.
-
-        A new run refuses a folder that already holds one. A resumed run must have been started with the same
-        dataset, selection, model, grader and tools; its errored questions are dropped so they run again, and
-        results.jsonl is rewritten (atomically) with one line per kept question, never duplicates.
-        """
+    def check(self, run: dict[str, Any], *, resume: bool) -> None:
+        """Raise the one-line error when this folder cannot take this run (new or resumed)."""
         if self.path.exists() and not self.path.is_dir():
             raise JanagentError(f"--out {self.path} is a file; give a directory for the run")
         if not resume:
@@ -119,18 +114,28 @@ class RunDir:
                 raise JanagentError(
                     f"{self.path} already holds a run: add --resume to continue it, or choose another --out"
                 )
-            self.path.mkdir(parents=True, exist_ok=True)
-            write_json_atomic(self.run_path, {**run, "format": RUN_FORMAT, "sessions": []})
-            return {}
+            return
         if not self.run_path.is_file():
             raise JanagentError(f"--resume: {self.path} holds no run (no {RUN_FILE}); drop --resume to start one")
-        stored = self.read_run()
-        differences = run_identity_mismatches(stored, run)
+        differences = run_identity_mismatches(self.read_run(), run)
         if differences:
             raise JanagentError(
                 f"--resume: {self.path} was run with different {', '.join(differences)}; "
                 "pass the same options as the first run, or choose another --out"
             )
+
+    def start(self, run: dict[str, Any], *, resume: bool) -> dict[int, dict[str, Any]]:
+        """Create or reopen the run; returns the questions already graded (by row index) that resume keeps.
+
+        A new run refuses a folder that already holds one. A resumed run must have been started with the same
+        dataset, selection, model, grader and tools; its errored questions are dropped so they run again, and
+        results.jsonl is rewritten (atomically) with one line per kept question, never duplicates.
+        """
+        self.check(run, resume=resume)
+        if not resume:
+            self.path.mkdir(parents=True, exist_ok=True)
+            write_json_atomic(self.run_path, {**run, "format": RUN_FORMAT, "sessions": []})
+            return {}
         wanted = set(run["indices"])
         kept: dict[int, dict[str, Any]] = {}
         for record in read_results(self.results_path):

@@ -21,6 +21,11 @@ _MD_TITLE = re.compile(r"^\s*#\s+(.+?)\s*#*\s*$", re.MULTILINE)
 _BLANK_RUNS = re.compile(r"\n{3,}")
 # trafilatura escapes markdown punctuation (``\_``, ``\<``, ``\~``); a model reads plain characters better, and
 # the escapes split words (``Director\_Oh``).
+# trafilatura renders underline, sub- and superscript as inline HTML in markdown; a model needs only the words.
+_INLINE_TAGS = re.compile(r"</?(?:u|sub|sup)>")
+# trafilatura's markdown drops the space after bold or italic text ("**will**appreciate"): put it back when a
+# closing marker runs straight into a word.
+_GLUED_EMPHASIS = re.compile(r"(?<![*\w])(\*{1,3})(?=[^*\s])([^*\n]*?[^*\s])\1(?=\w)")
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>~])")  # "\|" stays: it keeps table cells apart
 
 
@@ -72,7 +77,8 @@ def _trafilatura_text(tree: Any, url: str | None, fmt: TextFormat, *, recall: bo
         # trafilatura walks the tree recursively; hostile nesting can break it. The fallbacks below still work.
         return ""
     if text and fmt == "markdown":
-        text = _MD_ESCAPE.sub(r"\1", text)
+        text = _MD_ESCAPE.sub(r"\1", _INLINE_TAGS.sub("", text))
+        text = _GLUED_EMPHASIS.sub(r"\1\2\1 ", text)
     return text or ""
 
 

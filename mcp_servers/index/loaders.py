@@ -53,6 +53,8 @@ def _read_plain(path: Path) -> Iterator[Document]:
         match = _MD_HEADING.search(text)
         if match:
             title = match.group(1)
+        # Heading markers are layout, not words: "## History" is indexed and shown as "History".
+        text = _MD_HEADING.sub(r"\1", text)
     key = str(path)
     yield Document(id=key, title=title, text=text, source_path=key)
 

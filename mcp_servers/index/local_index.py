@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -82,7 +83,8 @@ def trim_snippet(text: str, query: str = "", limit: int = SNIPPET_CHARS) -> str:
     terms = {w.lower() for w in _WORD.findall(query)}
     if terms:
         # Only the query words' positions matter: slide over them, counting distinct words in the window.
-        hits = [(m.start(), m.group().lower()) for m in _WORD.finditer(text) if m.group().lower() in terms]
+        pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(terms))) + r")\b", re.IGNORECASE)
+        hits = [(m.start(), m.group().lower()) for m in pattern.finditer(text)]
         best = 0
         for i, (position, _) in enumerate(hits):
             shared = {word for p, word in hits[i:] if p < position + limit - 20}
@@ -124,6 +126,7 @@ class LocalIndex:
         self._embed_spec = embed_model
         self._embedder = LazyEmbedder((lambda: embedder) if embedder is not None else self._load_embedder)
         self._generation: Generation | None = None
+        self._embed_lock = threading.Lock()
         self.last_report: AddReport | None = None
 
     def _recorded_spec(self) -> str | None:
@@ -156,6 +159,10 @@ class LocalIndex:
                 continue  # swapped and collected between reading the pointer and opening: read it again
         raise JanagentError(f"index '{self.name}' changed while being opened; try again")
 
+    def generation(self) -> Generation | None:
+        """The live generation (None before the first add)."""
+        return self._live()
+
     def exists(self) -> bool:
         return read_pointer(self.path) is not None
 
@@ -170,7 +177,9 @@ class LocalIndex:
 
     def _query_vector(self, generation: Generation, query: str) -> np.ndarray:
         self._check_model(generation)
-        vector = embed_texts(self._embedder.model, [query])[0]
+        # A Hugging Face tokenizer fails when two threads encode at once ("Already borrowed").
+        with self._embed_lock:
+            vector = embed_texts(self._embedder.model, [query])[0]
         if vector.shape[0] != generation.dim:
             raise JanagentError(
                 f"the query vector has {vector.shape[0]} dims but index '{self.name}' has {generation.dim}"
@@ -231,12 +240,12 @@ class LocalIndex:
 
     def search_documents(
         self, query: str, k: int = 10, *, mode: Mode = "hybrid", fusion: FusionConfig | None = None
-    ) -> list[tuple[int, int, float]]:
-        """The ``k`` best documents as (document row, best chunk, score): one entry per document."""
+    ) -> tuple[Generation | None, list[tuple[int, int, float]]]:
+        """The generation searched and its ``k`` best documents as (document row, best chunk, score)."""
         depth = max((fusion or self.fusion).depth, 3 * k)
         generation, ids, scores = self.rank_chunks(query, depth, mode, fusion)
         if generation is None:
-            return []
+            return None, []
         seen: set[int] = set()
         out: list[tuple[int, int, float]] = []
         rows = np.asarray(generation.chunk_doc[ids]).tolist() if len(ids) else []
@@ -247,14 +256,15 @@ class LocalIndex:
             out.append((row, chunk, score))
             if len(out) == k:
                 break
-        return out
+        return generation, out
 
     def search(
         self, query: str, k: int = 10, *, mode: Mode = "hybrid", fusion: FusionConfig | None = None
     ) -> list[SearchHit]:
         """The ``k`` best documents for ``query``, each with its best-matching passage as the snippet."""
-        found = self.search_documents(query, k, mode=mode, fusion=fusion)
-        generation = self._generation
+        # Rows and chunks are read from the generation they were ranked in, even if a writer swapped
+        # in a newer one meanwhile (the search server runs searches in worker threads).
+        generation, found = self.search_documents(query, k, mode=mode, fusion=fusion)
         if generation is None:
             return []
         docs = generation.docs
@@ -356,7 +366,7 @@ class LocalIndex:
                         report.added += 1
                     fresh.append((doc, fp, [c.text for c in chunks]))
                     texts.extend(c.indexed_text for c in chunks)
-                pending = pool.submit(embed_texts, model, texts) if texts else None
+                pending = pool.submit(self._embed_locked, model, texts) if texts else None
                 writer.tokenize(texts)
                 vectors = pending.result() if pending is not None else np.zeros((0, 0), dtype=np.float32)
                 start = 0
@@ -376,6 +386,10 @@ class LocalIndex:
             report.dropped = len(old.docs) - len(kept) - report.updated - report.unchanged
             writer.copy_documents(old, sorted(kept + unchanged_rows))
         return report
+
+    def _embed_locked(self, model: Embedder, texts: list[str]) -> np.ndarray:
+        with self._embed_lock:
+            return embed_texts(model, texts)
 
     @staticmethod
     def _batches(

@@ -154,9 +154,6 @@ class Generation:
         start, end = int(self.offsets[chunk]), int(self.offsets[chunk + 1])
         return bytes(self.passages[start:end]).decode("utf-8")
 
-    def doc_of(self, chunk: int) -> int:
-        return int(self.chunk_doc[chunk])
-
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.path.rglob("*") if p.is_file())
 

@@ -209,10 +209,11 @@ async def test_retrieve_first_searches_the_question_before_the_first_turn() -> N
         assert queries == [QUESTION]
         messages, tools, _ = model.requests[0]
         assert tools == []  # a model that does not call tools is not offered any
-        assert [m["role"] for m in messages] == ["system", "user", "assistant", "tool"]
+        assert [m["role"] for m in messages] == ["system", "user", "assistant", "tool", "user"]
         assert messages[2]["tool_calls"][0]["function"]["name"] == "search"
         assert json.loads(messages[2]["tool_calls"][0]["function"]["arguments"]) == {"query": QUESTION, "k": 3}
         assert "Georges Seurat" in messages[3]["content"]
+        assert messages[4]["content"].endswith(QUESTION)  # asked again, after the results
         assert [s["kind"] for s in result.steps][:2] == ["start", "retrieve"]
         assert tool_events(result)[0]["data"]["kind"] == "retrieve"
         assert result.sources == ["https://en.wikipedia.org/wiki/Georges_Seurat"]

@@ -94,3 +94,14 @@ def test_the_repeat_cache_embeds_each_distinct_text_once() -> None:
     second = cached.encode(["c", "d"])
     assert calls == [["a b", "c"], ["d"]]
     assert (first[0] == first[2]).all() and (second[0] == first[1]).all()
+
+
+def test_the_qdrant_backend_is_measured_in_hybrid_mode_only() -> None:
+    pytest.importorskip("qdrant_client")
+    corpus = [
+        Document(id="d1", title="Seurat", text="pointillist painting of an island"),
+        Document(id="d2", title="Etna", text="a volcano in Sicily"),
+    ]
+    result = run_beir(corpus, {"q": "volcano Sicily"}, {"q": {"d2": 1}}, embedder=HashingEmbedder(16), backend="qdrant")
+    assert result["hybrid"]["ndcg@10"] == 1.0
+    assert "bm25" not in result and "vector" not in result

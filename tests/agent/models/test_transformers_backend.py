@@ -197,5 +197,6 @@ async def test_cancelling_a_generation_stops_its_worker_thread_soon(tiny: Transf
         # The abandoned thread holds the model lock until it notices the stop; then the lock is free.
         await anyio.to_thread.run_sync(tiny._lock.acquire)
         tiny._lock.release()
-    generated = len(tiny.prefix_cache._ids) - prompt_tokens
-    assert 0 < generated < 3000
+    # The run ended through the stop criterion (its cache was kept) long before its 3000 tokens.
+    cached = len(tiny.prefix_cache._ids)
+    assert prompt_tokens <= cached < prompt_tokens + 100

@@ -11,6 +11,15 @@ from eval.simpleqa.dataset import Dataset, DatasetFormat, Question
 from eval.simpleqa.grading import Grade, GradeOutcome
 from eval.simpleqa.solver import SolverError, SolverOutput
 
+# Three rows in the SimpleQA Verified format (columns and values as in the published CSV).
+VERIFIED_CSV = (
+    "original_index,problem,answer,topic,answer_type,multi_step,requires_reasoning,urls\n"
+    '5,"How much money, in euros, was the surgeon ordered to pay?","120,000 euros",Politics,Number,True,False,'
+    '"https://en.wikipedia.org/wiki/Stella_Obasanjo,https://www.independent.co.uk/x"\n'
+    "13,In which year did the Monash Gallery of Art rebrand?,2023,Art,Date,False,False,https://maph.org.au/about/\n"
+    "37,Whom did Bernard Comrie marry in 1985?,Akiko Kumahira,Other,Person,False,False,https://x.org/a\n"
+)
+
 TOPICS = ("Art", "Music", "Sports")
 ANSWER_TYPES = ("Person", "Date")
 

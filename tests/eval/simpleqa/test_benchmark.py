@@ -9,7 +9,7 @@ import pytest
 
 from agent.errors import JanagentError
 from agent.models.scripted import ScriptedModel
-from eval.simpleqa.benchmark import BenchmarkPlan, finished_summary, run_benchmark
+from eval.simpleqa.benchmark import BenchmarkPlan, preflight, run_benchmark
 from eval.simpleqa.grader_template import SIMPLEQA_GRADER_TEMPLATE
 from eval.simpleqa.grading import ModelGrader
 from eval.simpleqa.offline_grader import OfflineGrader
@@ -213,7 +213,7 @@ async def test_resume_on_a_finished_run_does_nothing(tmp_path: Path) -> None:
     before = {path.name: path.read_bytes() for path in out.iterdir()}
 
     plan = plan_for(out, 3, resume=True)
-    assert finished_summary(plan, FakeSolver().identity, ExactGrader().identity) is not None
+    assert preflight(plan, FakeSolver().identity, ExactGrader().identity) is not None
     second = FakeSolver()
     outcome = await run_benchmark(plan, second, ExactGrader())
 

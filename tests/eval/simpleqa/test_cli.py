@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from agent.cli import app
 from eval.simpleqa.dataset import load_dataset, select_questions
+from tests.eval.simpleqa.fakes import VERIFIED_CSV
 from tests.eval.simpleqa.openai_server import FakeOpenAIServer
 
 GRADED = re.compile(r"Question: ([^\n]*)\nGold target: ([^\n]*)\nPredicted answer: (.*?)\n```\n\nGrade the", re.DOTALL)
@@ -130,3 +131,37 @@ def test_resume_without_out_is_a_one_line_error(csv_path: Path) -> None:
     result = CliRunner().invoke(app, ["bench", "simpleqa", "--dataset", str(csv_path), "--resume"])
     assert result.exit_code != 0
     assert "--resume needs --out" in str(result.exception)
+
+
+def test_resume_with_other_sampling_is_refused_before_any_model_is_loaded(csv_path: Path, tmp_path: Path) -> None:
+    questions = select_questions(load_dataset(csv_path).questions, limit=2, seed=0)
+    gold = {q.problem: q.answer for q in questions}
+    with FakeOpenAIServer(lambda messages: gold[messages[-1]["content"]]) as model_server:
+        args = [
+            "--dataset", str(csv_path), "--limit", "2", "--model", "openai:X", "--base-url", model_server.base_url,
+            "--out", str(tmp_path / "run"), "--tools", "none", "--max-tokens", "64",
+        ]  # fmt: skip
+        assert run_cli(args).exit_code == 0
+        calls = len(model_server.requests)
+        result = CliRunner().invoke(app, ["bench", "simpleqa", *args[:-1], "32", "--resume"])
+        assert len(model_server.requests) == calls
+    assert result.exit_code != 0
+    assert "different agent_settings" in str(result.exception)
+
+
+def test_a_verified_csv_is_graded_with_the_verified_template(tmp_path: Path) -> None:
+    csv_file = tmp_path / "simpleqa_verified.csv"
+    csv_file.write_text(VERIFIED_CSV, encoding="utf-8")
+    with FakeOpenAIServer(lambda m: "2023") as model_server, FakeOpenAIServer(lambda m: "C") as grader_server:
+        args = [
+            "--dataset", str(csv_file), "--model", "openai:X", "--base-url", model_server.base_url,
+            "--grader", "openai:Y", "--grader-base-url", grader_server.base_url,
+            "--out", str(tmp_path / "run"), "--tools", "none",
+        ]  # fmt: skip
+        result = run_cli(args)
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["benchmark"] == "SimpleQA Verified" and summary["grader"]["template"] == "simpleqa-verified"
+    assert summary["n"] == 3 and summary["not_attempted"] == 1.0
+    prompt = grader_server.requests[0]["messages"][0]["content"]
+    assert prompt.startswith("Your job is to look at a question") and "acceptable range" in prompt

@@ -10,14 +10,7 @@ import pytest
 
 from agent.errors import JanagentError
 from eval.simpleqa.dataset import DatasetFormat, download_dataset, load_dataset, select_questions
-
-VERIFIED_CSV = (
-    "original_index,problem,answer,topic,answer_type,multi_step,requires_reasoning,urls\n"
-    '5,"How much money, in euros, was the surgeon ordered to pay?","120,000 euros",Politics,Number,True,False,'
-    '"https://en.wikipedia.org/wiki/Stella_Obasanjo,https://www.independent.co.uk/x"\n'
-    "13,In which year did the Monash Gallery of Art rebrand?,2023,Art,Date,False,False,https://maph.org.au/about/\n"
-    "37,Whom did Bernard Comrie marry in 1985?,Akiko Kumahira,Other,Person,False,False,https://x.org/a\n"
-)
+from tests.eval.simpleqa.fakes import VERIFIED_CSV
 
 
 @pytest.fixture

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from eval.simpleqa.dataset import load_dataset, select_questions
 from eval.simpleqa.grading import Grade
 from eval.simpleqa.offline_grader import OfflineGrader, grade_offline
 
@@ -60,3 +63,12 @@ async def test_the_offline_grader_labels_itself_approximate_everywhere() -> None
     assert outcome.grade is Grade.CORRECT
     assert outcome.raw.startswith("offline (approximate)")
     assert grader.identity["approximate"] is True
+
+
+def test_every_gold_answer_of_a_real_sample_grades_correct(shared_data: Path) -> None:
+    data = load_dataset(shared_data / "simpleqa" / "simple_qa_test_set.csv")
+    for question in select_questions(data.questions, limit=500, seed=0):
+        grade, reason = grade_offline(
+            question.problem, question.answer, question.answer, answer_type=question.answer_type
+        )
+        assert grade is Grade.CORRECT, (question.index, question.answer, reason)

@@ -20,7 +20,7 @@ def _vocabulary() -> list[str]:
 def build_tiny_teacher(folder: Path) -> Path:
     """Save a 1-layer, 32-wide BERT with a 100-token WordPiece tokenizer to ``folder``."""
     from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
-    from transformers import BertConfig, BertModel, BertTokenizerFast
+    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
 
     vocab = {token: i for i, token in enumerate(_vocabulary())}
     tokenizer = Tokenizer(models.WordPiece(vocab, unk_token="[UNK]"))
@@ -30,7 +30,14 @@ def build_tiny_teacher(folder: Path) -> Path:
         single="[CLS] $A [SEP]", special_tokens=[("[CLS]", vocab["[CLS]"]), ("[SEP]", vocab["[SEP]"])]
     )
     tokenizer.decoder = decoders.WordPiece()
-    fast = BertTokenizerFast(tokenizer_object=tokenizer)
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer,
+        unk_token="[UNK]",
+        pad_token="[PAD]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+        mask_token="[MASK]",
+    )
     fast.save_pretrained(folder)
 
     config = BertConfig(

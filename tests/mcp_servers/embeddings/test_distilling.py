@@ -4,6 +4,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tokenizers import Tokenizer
 
 from agent.errors import JanagentError
 from mcp_servers.embeddings.distilling import distill, folder_size, save_static_model
@@ -70,8 +71,8 @@ def test_paths_and_hub_ids_are_told_apart() -> None:
     assert not looks_like_path("sentence-transformers/all-MiniLM-L6-v2")
 
 
-def _byte_level_tokenizer(with_decoder: bool):  # type: ignore[no-untyped-def]
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+def _byte_level_tokenizer(with_decoder: bool) -> Tokenizer:
+    from tokenizers import decoders, models, pre_tokenizers, trainers
 
     tokenizer = Tokenizer(models.BPE())
     tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)

@@ -50,15 +50,15 @@ def test_text_format_has_no_markdown_markup() -> None:
     assert "## " not in text
 
 
-def test_markdown_output_has_no_backslash_escapes() -> None:
+def test_markdown_output_has_no_backslash_escapes_or_inline_html() -> None:
     html = (
         "<html><body><article><p>"
-        + "Director_Oh staged &lt;The Palace&gt; 2018 ~ 2019. " * 10
+        + "Director_Oh staged &lt;The Palace&gt; 2018 ~ 2019 with <u>underlined words</u>. " * 10
         + "</p></article></body></html>"
     )
     text = extract_html(html).text
-    assert "Director_Oh staged <The Palace> 2018 ~ 2019." in text
-    assert "\\" not in text
+    assert "Director_Oh staged <The Palace> 2018 ~ 2019 with underlined words." in text
+    assert "\\" not in text and "<u>" not in text
 
 
 def test_saved_news_pages_match_their_hand_checked_text(article_dir: Path) -> None:

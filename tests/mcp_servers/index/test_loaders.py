@@ -58,6 +58,7 @@ def test_a_folder_yields_its_text_markdown_html_and_pdf_files_in_path_order(tmp_
     assert all(d.source_path == d.id and Path(d.id).is_absolute() for d in docs)
     assert docs[0].title == "a" and docs[0].text == "plain text about rivers"
     assert docs[1].title == "Notes on Seurat"
+    assert docs[1].text == "intro line\nNotes on Seurat\nbody"
     assert docs[2].title == "Seurat's island"
     assert "pointillist manner" in docs[2].text and "Home | About" not in docs[2].text
     assert "Pointillism in a PDF" in docs[3].text
