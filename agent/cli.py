@@ -53,7 +53,9 @@ _register_all()
 def main() -> None:
     """Entry point: run the app, turning JanagentError into a one-line message and exit code 1."""
     try:
-        app(standalone_mode=False)
+        # In non-standalone mode click returns the exit code of typer.Exit instead of exiting.
+        rv = app(standalone_mode=False)
+        sys.exit(rv if isinstance(rv, int) else 0)
     except JanagentError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(1)

@@ -245,7 +245,7 @@ class _Run:
             else:
                 self.seen_calls[key] = step
                 to_run.append(i)
-                self.emit("tool", step, phase="start", id=call.id, name=call.name, arguments=call.arguments)
+                self.emit("tool", step, phase="start", kind=kind, id=call.id, name=call.name, arguments=call.arguments)
 
         async def run_one(i: int) -> None:
             began = time.perf_counter()

@@ -41,12 +41,13 @@ BaseUrlOpt = Annotated[
 McpConfigOpt = Annotated[
     Path | None, typer.Option("--mcp-config", help="mcpServers JSON file (default: JANAGENT_HOME/mcp.json, else ours)")
 ]
-MaxStepsOpt = Annotated[int | None, typer.Option("--max-steps", min=0, help="Maximum tool rounds [default: 20]")]
+MaxStepsOpt = Annotated[int | None, typer.Option("--max-steps", min=0, help="Maximum tool rounds (default 20)")]
 SeedOpt = Annotated[int | None, typer.Option("--seed", help="Seed for reproducible sampling")]
 RetrieveOpt = Annotated[
     bool | None,
     typer.Option(
-        "--retrieve-first/--no-retrieve-first", help="Search the question before the first turn [default: by model]"
+        "--retrieve-first/--no-retrieve-first",
+        help="Search the question before the first turn (default: for models that do not call tools)",
     ),
 ]
 TemperatureOpt = Annotated[
@@ -372,6 +373,8 @@ class Progress:
                 f"[cyan]retrieve-first:[/] {escape(data['name'])} {escape(_short_args(data['arguments']))}"
             )
         elif event.kind == "tool" and data.get("phase") == "start":
+            if data.get("kind") == "retrieve":
+                return  # the retrieve event already said it
             err_console.print(f"[cyan]→ {escape(data['name'])}[/] {escape(_short_args(data['arguments']))}")
         elif event.kind == "tool":
             err_console.print(_result_line(data))

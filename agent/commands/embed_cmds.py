@@ -25,6 +25,28 @@ def _default_out(teacher: str) -> Path:
     return models_dir() / f"{re.sub(r'[^A-Za-z0-9._-]+', '-', stem)}-static"
 
 
+# Decoder families seen as teachers (the seeds plan Qwen and Nemotron); their GGUF configs carry no architectures.
+_DECODER_TYPES = {
+    "llama",
+    "mistral",
+    "qwen2",
+    "qwen3",
+    "qwen3_moe",
+    "gemma",
+    "gemma2",
+    "gemma3_text",
+    "phi3",
+    "nemotron",
+    "nemotron_h",
+    "granite",
+}
+
+
+def _is_decoder(config: object) -> bool:
+    architectures = getattr(config, "architectures", None) or []
+    return getattr(config, "model_type", "") in _DECODER_TYPES or any(a.endswith("ForCausalLM") for a in architectures)
+
+
 def distill_cmd(
     teacher: Annotated[str, typer.Argument(help="Hugging Face model folder, .gguf file, or hub id (cached)")],
     dims: Annotated[
@@ -63,6 +85,8 @@ def distill_cmd(
     with err.status(f"loading teacher {teacher}"):
         loaded = load_teacher(teacher)
     err.print(f"teacher {loaded.name} loaded in {time.perf_counter() - started:.1f} s; distilling (pooling={pooling})")
+    if pooling == "mean" and _is_decoder(loaded.model.config):
+        err.print("[yellow]note:[/] this teacher is a decoder LLM; --pooling last usually suits it better")
     model = distill_teacher(loaded, dims=dims or None, pooling=pooling, vocabulary=vocabulary)  # type: ignore[arg-type]
     save_static_model(model, target)
     seconds = time.perf_counter() - started

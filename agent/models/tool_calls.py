@@ -70,10 +70,15 @@ def parse_tool_calls(text: str, known_tools: set[str] | None = None) -> ModelRes
     forgot to close its reasoning). Never raises.
     """
     visible, thinking = split_thinking(text or "")
-    response = _parse_visible(visible, known_tools)
-    if not response.tool_calls and not response.tool_call_errors and _OPEN_TAG.search(thinking):
-        from_thinking = _parse_visible(thinking, known_tools)
-        response.tool_calls, response.tool_call_errors = from_thinking.tool_calls, from_thinking.tool_call_errors
+    try:
+        response = _parse_visible(visible, known_tools)
+        if not response.tool_calls and not response.tool_call_errors and _OPEN_TAG.search(thinking):
+            from_thinking = _parse_visible(thinking, known_tools)
+            response.tool_calls, response.tool_call_errors = from_thinking.tool_calls, from_thinking.tool_call_errors
+    except RecursionError:  # absurdly deep nesting: the one thing the JSON decoder gives up on
+        return ModelResponse(
+            text=visible.strip(), tool_call_errors=[f"the reply nests too deeply to parse. {FORMAT_HINT}"]
+        )
     return response
 
 

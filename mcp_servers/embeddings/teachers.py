@@ -8,6 +8,7 @@ written back with ``save_pretrained`` decodes byte-level tokens wrongly (text fu
 from __future__ import annotations
 
 import importlib.util
+import os
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,11 +95,22 @@ def load_teacher(spec: str) -> Teacher:
     else:
         tokenizer = _load_or_explain(lambda: AutoTokenizer.from_pretrained(spec, use_fast=True), spec)
         model = _load_or_explain(lambda: AutoModel.from_pretrained(spec), spec)
+        model.name_or_path = _cached_folder(spec) or spec
         name = spec.rsplit("/", 1)[-1]
 
     if not getattr(tokenizer, "is_fast", False):
         raise JanagentError(f"teacher {spec} has no fast (Rust) tokenizer, which Model2Vec needs")
     return Teacher(model=model.eval(), tokenizer=tokenizer, name=name, source=spec)
+
+
+def _cached_folder(repo_id: str) -> str | None:
+    """The local snapshot of a hub teacher just loaded, so that distillation asks the hub nothing more."""
+    from huggingface_hub import snapshot_download
+
+    try:
+        return str(snapshot_download(repo_id, local_files_only=True, cache_dir=os.environ.get("HF_HUB_CACHE")))
+    except (OSError, ValueError):
+        return None
 
 
 def _load_or_explain(load: Any, spec: str) -> Any:

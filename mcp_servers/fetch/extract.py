@@ -59,27 +59,42 @@ def _load_tree(html: bytes | str) -> Any:
 
 
 def _trafilatura_text(tree: Any, url: str | None, fmt: TextFormat, *, recall: bool = False) -> str:
-    from trafilatura import extract
+    """trafilatura's main content, with its comments section only when that is the bigger part of the page.
 
+    On a forum or Q&A page the "comments" are the answers and outweigh the question; on a news page they are
+    reader comments, shorter than the article and not what was asked for. (Measured: comments always kept
+    gives article F1 0.951 / WCXB forum F1 0.786; never kept 0.955 / 0.772; this rule 0.955 / 0.794.)
+    """
+    from trafilatura import bare_extraction
+    from trafilatura.settings import Extractor
+    from trafilatura.utils import normalize_unicode
+    from trafilatura.xml import xmltotxt
+
+    markdown = fmt == "markdown"
+    options = Extractor(
+        output_format="markdown" if markdown else "txt",
+        comments=True,
+        tables=True,
+        formatting=markdown,
+        links=False,
+        images=False,
+        recall=recall,
+        url=url,
+    )
     try:
-        text = extract(
-            tree,
-            url=url,
-            output_format="markdown" if fmt == "markdown" else "txt",
-            # Comments are kept: on forums and Q&A pages they are the content (WCXB forum F1 0.76 vs 0.68 without).
-            include_comments=True,
-            include_tables=True,
-            include_links=False,
-            include_images=False,
-            favor_recall=recall,
-        )
+        document = bare_extraction(tree, options=options)
+        if document is None or isinstance(document, dict):
+            return ""
+        main = xmltotxt(document.body, markdown) if document.body is not None else ""
+        comments = xmltotxt(document.commentsbody, markdown) if document.commentsbody is not None else ""
     except (ValueError, RecursionError, TypeError, AttributeError):
-        # trafilatura walks the tree recursively; hostile nesting can break it. The fallbacks below still work.
+        # trafilatura walks the tree recursively; hostile nesting can break it. The fallbacks still work.
         return ""
-    if text and fmt == "markdown":
+    text = normalize_unicode(f"{main}\n{comments}".strip() if len(comments) > len(main) else main)
+    if text and markdown:
         text = _MD_ESCAPE.sub(r"\1", _INLINE_TAGS.sub("", text))
         text = _GLUED_EMPHASIS.sub(r"\1\2\1 ", text)
-    return text or ""
+    return text
 
 
 def _visible_text(tree: Any) -> str:

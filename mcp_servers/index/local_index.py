@@ -395,7 +395,7 @@ class LocalIndex:
     def _batches(
         docs: Iterable[Document], incoming: set[str], sources: set[str], report: AddReport
     ) -> Iterator[list[Document]]:
-        """Documents in batches of about EMBED_BATCH words' worth of chunks; repeated ids after the first are skipped."""
+        """Documents in batches of about EMBED_BATCH chunks; repeated ids after the first are skipped."""
         batch: list[Document] = []
         budget = 0
         for doc in docs:

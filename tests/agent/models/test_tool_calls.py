@@ -107,3 +107,9 @@ async def test_the_scripted_model_replays_malformed_text_through_the_parser() ->
     model = ScriptedModel(["<tool_call>{'name': 'search', 'arguments': {'query': 'x',}}"], parse_text=parse_tool_calls)
     response = await model.generate([{"role": "user", "content": "q"}], [SEARCH_TOOL], Sampling())
     assert [(c.name, c.arguments) for c in response.tool_calls] == [("search", {"query": "x"})]
+
+
+def test_absurdly_deep_nesting_is_an_error_not_a_crash() -> None:
+    response = parse_tool_calls('<tool_call>{"name": "search", "arguments": ' + "[" * 100_000, {"search"})
+    assert response.tool_calls == []
+    assert response.tool_call_errors
