@@ -103,6 +103,9 @@ def _is_heading_only(text: str, start: int, end: int) -> bool:
     return bool(lines) and all(line.lstrip().startswith("#") for line in lines)
 
 
+_encode_lock = threading.Lock()
+
+
 def bm25_scores(passages: list[Passage], query: str) -> np.ndarray:
     """BM25 score of each passage for the query (bm25s, English stopwords removed)."""
     import bm25s
@@ -121,7 +124,9 @@ def bm25_scores(passages: list[Passage], query: str) -> np.ndarray:
 
 def embedding_scores(passages: list[Passage], query: str, embedder: Embedder) -> np.ndarray:
     """Cosine similarity of each passage to the query."""
-    vectors = np.asarray(embedder.encode([query] + [p.text for p in passages]), dtype=np.float32)
+    # HF `tokenizers` objects fail with "Already borrowed" when two threads encode at once.
+    with _encode_lock:
+        vectors = np.asarray(embedder.encode([query] + [p.text for p in passages]), dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     unit = vectors / np.where(norms == 0, 1.0, norms)
     return np.asarray(unit[1:] @ unit[0], dtype=np.float32)
