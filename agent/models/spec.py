@@ -11,8 +11,10 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+import socket
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from agent.errors import JanagentError, require
 from agent.models.base import Model, Sampling
@@ -128,7 +130,7 @@ def _load_hub(repo_id: str, device: str | None, dtype: str | None, overrides: di
         f"download it where the hub is reachable (`hf download {repo_id}`), pass a local folder or .gguf "
         "path, or use --model smollm2 offline"
     )
-    if not cached and _hub_offline():
+    if not cached and (_hub_offline() or not _hub_reachable()):
         raise JanagentError(unreachable)
     profile = profile_for(repo_id)
     try:
@@ -160,6 +162,18 @@ def _hub_offline() -> bool:
     return any(
         os.environ.get(key, "").lower() in {"1", "true", "yes"} for key in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
     )
+
+
+def _hub_reachable(timeout: float = 3.0) -> bool:
+    """A quick TCP check of the hub (or HF_ENDPOINT), so an offline machine fails at once instead of
+    after huggingface_hub's retries."""
+    endpoint = urlsplit(os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
+    port = endpoint.port or (443 if endpoint.scheme == "https" else 80)
+    try:
+        with socket.create_connection((endpoint.hostname or "huggingface.co", port), timeout=timeout):
+            return True
+    except OSError:
+        return False
 
 
 def _sampling(base: Sampling, overrides: dict[str, Any]) -> Sampling:

@@ -25,8 +25,7 @@ def demo_index(static_model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     from mcp_servers.index import demo_documents, open_index
 
     monkeypatch.setenv("JANAGENT_EMBED_MODEL", str(static_model_dir))  # the stdio server inherits it
-    documents = demo_documents()
-    subset = [doc for doc in itertools.islice(documents, DEMO_SUBSET)]
+    subset = list(itertools.islice(demo_documents(), DEMO_SUBSET))
     if not any("Grande Jatte" in doc.title for doc in subset):
         subset += [doc for doc in demo_documents() if "Grande Jatte" in doc.title]
     index = open_index("default")
@@ -47,5 +46,6 @@ def test_smollm2_answers_the_quickstart_question_from_a_real_search_over_mcp(dem
     payload = json.loads(result.stdout)
     assert "Georges Seurat" in payload["answer"]
     assert "https://en.wikipedia.org/wiki/A_Sunday_Afternoon_on_the_Island_of_La_Grande_Jatte" in payload["sources"]
-    retrieve = next(s for s in payload["steps"] if s["kind"] == "tool" and s["data"].get("kind") == "retrieve")
+    [retrieve] = [s for s in payload["steps"] if s["kind"] == "tool" and s["data"]["phase"] == "end"]
+    assert retrieve["data"]["kind"] == "retrieve"
     assert retrieve["data"]["name"] == "search" and not retrieve["data"]["is_error"]
