@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -82,13 +82,14 @@ class TransformersModel(Model):
         common: dict[str, Any] = {"local_files_only": local_files_only}
         if gguf_file:
             common["gguf_file"] = gguf_file
-        tokenizer = transformers.AutoTokenizer.from_pretrained(str(source), **common)
-        config = transformers.AutoConfig.from_pretrained(str(source), **common)
-        apply_rope_scaling(config, profile)
-        model_kwargs: dict[str, Any] = {**common, "config": config, "dtype": torch_dtype}
-        if device == "cuda":
-            model_kwargs["device_map"] = "auto"  # accelerate spreads large models over the GPUs
-        hf_model = transformers.AutoModelForCausalLM.from_pretrained(str(source), **model_kwargs)
+        with _quiet_transformers(transformers):
+            tokenizer = transformers.AutoTokenizer.from_pretrained(str(source), **common)
+            config = transformers.AutoConfig.from_pretrained(str(source), **common)
+            apply_rope_scaling(config, profile)
+            model_kwargs: dict[str, Any] = {**common, "config": config, "dtype": torch_dtype}
+            if device == "cuda":
+                model_kwargs["device_map"] = "auto"  # accelerate spreads large models over the GPUs
+            hf_model = transformers.AutoModelForCausalLM.from_pretrained(str(source), **model_kwargs)
         if device != "cuda":
             hf_model.to(device)
         hf_model.eval()
@@ -312,3 +313,20 @@ class _CallbackStreamer:
 
     def end(self) -> None:
         self._streamer.end()
+
+
+@contextlib.contextmanager
+def _quiet_transformers(transformers: Any) -> Iterator[None]:
+    """Silence load-time progress bars and reports (GGUF de-quantisation, unexpected keys) on stderr:
+    a user of `janagent ask` should see the agent's progress, not the loader's."""
+    tlog = transformers.utils.logging
+    verbosity = tlog.get_verbosity()
+    bars = tlog.is_progress_bar_enabled()
+    tlog.set_verbosity_error()
+    tlog.disable_progress_bar()
+    try:
+        yield
+    finally:
+        tlog.set_verbosity(verbosity)
+        if bars:
+            tlog.enable_progress_bar()
