@@ -80,9 +80,24 @@ def detect_format(columns: set[str]) -> DatasetFormat:
     )
 
 
+def _literal_eval(text: str) -> object:
+    """ast.literal_eval, retried on CPython 3.11's spurious "AST constructor recursion depth mismatch".
+
+    Before 3.11.8 (gh-106905) the AST builder kept its recursion counter in interpreter-wide state, so an
+    ast.parse running in another thread at the same moment (an import, a worker) corrupts the count; the
+    parse itself is fine and a retry succeeds.
+    """
+    for _ in range(4):
+        try:
+            return ast.literal_eval(text)
+        except SystemError:
+            continue
+    return ast.literal_eval(text)
+
+
 def _parse_simpleqa_row(index: int, row: dict[str, str]) -> Question:
     try:
-        metadata = ast.literal_eval(row["metadata"]) if row.get("metadata") else {}
+        metadata = _literal_eval(row["metadata"]) if row.get("metadata") else {}
     except (ValueError, SyntaxError) as exc:
         raise JanagentError(f"row {index}: metadata is not a Python-literal dict ({exc})") from exc
     if not isinstance(metadata, dict):
