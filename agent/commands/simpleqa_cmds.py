@@ -232,6 +232,13 @@ def build_grader(spec: str, *, base_url: str | None, api_key: str | None, templa
 
     if base_url and not spec.startswith("openai:") and not Path(spec).expanduser().exists():
         spec = f"openai:{spec}"  # as for --model: a plain name with a base URL is that server's model
+    if spec.startswith("openai:"):
+        # The grader is its own endpoint: it never inherits the model server's JANAGENT_BASE_URL or
+        # JANAGENT_API_KEY ("" means no key; api.openai.com still gets OPENAI_API_KEY).
+        from agent.models.openai_backend import DEFAULT_BASE_URL
+
+        base_url = base_url or DEFAULT_BASE_URL
+        api_key = api_key or ""
     grader_model = load_model(spec, base_url=base_url, api_key=api_key)
     return ModelGrader(
         grader_model, TEMPLATES[template_name], spec=spec, template_name=template_name, base_url=base_url

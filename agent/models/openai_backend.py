@@ -68,7 +68,8 @@ def resolve_endpoint(base_url: str | None, api_key: str | None) -> tuple[str, st
     url = (base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL).strip().rstrip("/")
     if not url.startswith(("http://", "https://")):
         raise JanagentError(f"base URL {url!r} must start with http:// or https:// (set --base-url or {BASE_URL_ENV})")
-    key = api_key or os.environ.get(API_KEY_ENV) or None
+    # An explicit "" means "no key": the env fallback is for the model's own server only.
+    key = (api_key if api_key is not None else os.environ.get(API_KEY_ENV)) or None
     if key is None and is_openai_url(url):
         key = os.environ.get(OPENAI_KEY_ENV) or None
     return url, key
