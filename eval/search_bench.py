@@ -26,7 +26,7 @@ from mcp_servers.index.embedder import embedder_id
 from mcp_servers.index.fusion import DEFAULT_FUSION, MODES, FusionConfig, Mode
 from mcp_servers.index.loaders import load_documents
 from mcp_servers.index.local_index import LocalIndex
-from mcp_servers.index.vectors import Embedder
+from mcp_servers.index.vectors import Embedder, encode
 from mcp_servers.types import Document, SearchIndex
 
 # Fusion settings tried by ``--sweep`` on the same built index (cheap: only queries are re-run).
@@ -164,7 +164,9 @@ class RepeatCachingEmbedder:
     def encode(self, sentences: list[str], **kwargs: Any) -> np.ndarray:
         missing = [s for s in dict.fromkeys(sentences) if s not in self._cache]
         if missing:
-            for text, row in zip(missing, np.asarray(self.inner.encode(missing, **kwargs)), strict=True):
+            # The index's fast path for plain StaticModels gives the same vectors as model.encode.
+            vectors = self.inner.encode(missing, **kwargs) if kwargs else encode(self.inner, missing)
+            for text, row in zip(missing, np.asarray(vectors), strict=True):
                 self._cache[text] = row.astype(np.float32)
         return np.stack([self._cache[s] for s in sentences])
 

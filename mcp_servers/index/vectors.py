@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any, Protocol
 
 import numpy as np
@@ -35,11 +36,72 @@ def normalize_rows(vectors: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(vectors / norms, dtype=np.float32)
 
 
+# float32 copies of float16 embedding tables, keyed by the table's id (the table is kept alive with it).
+_FLOAT32_TABLES: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _float32_table(embedding: np.ndarray) -> np.ndarray:
+    if embedding.dtype == np.float32:
+        return embedding
+    cached = _FLOAT32_TABLES.get(id(embedding))
+    if cached is None or cached[0] is not embedding:
+        cached = _FLOAT32_TABLES[id(embedding)] = (embedding, embedding.astype(np.float32))
+    return cached[1]
+
+
+def _static_encode(model: Any, texts: list[str]) -> np.ndarray | None:
+    """``model.encode(texts)`` for a plain Model2Vec ``StaticModel``, bit for bit, or None.
+
+    model2vec averages each text's token rows with ``mean`` over float16 rows, which converts every
+    gathered half-float on the way and took most of the time that tokenizing takes. The same means
+    over a float32 copy of the table give the same float32 sums (``mean`` sums float16 in float32),
+    so after the same casts and normalisation the vectors are identical, in well under half the time.
+    Models with token weights or a token mapping, int8 tables, and test doubles return None and go
+    through ``encode``.
+    """
+    required = ("tokenize", "embedding", "max_length", "median_token_length", "normalize", "dim")
+    if not all(hasattr(model, name) for name in required) or not hasattr(model, "_set_max_length_in_tokenizer"):
+        return None
+    if getattr(model, "token_mapping", None) is not None or getattr(model, "weights", None) is not None:
+        return None
+    embedding = model.embedding
+    if not isinstance(embedding, np.ndarray) or embedding.ndim != 2 or embedding.dtype not in (np.float16, np.float32):
+        return None
+    table = _float32_table(embedding)
+    max_length = model.max_length
+    if max_length is not None:
+        cut = max_length * model.median_token_length
+        texts = [text[:cut] for text in texts]
+    model._set_max_length_in_tokenizer(max_length)
+    try:
+        ids = model.tokenize(texts)
+    finally:
+        model._set_max_length_in_tokenizer(model.max_length)
+    out = np.zeros((len(ids), model.dim), dtype=embedding.dtype)
+    buckets: dict[int, list[int]] = defaultdict(list)
+    for i, token_ids in enumerate(ids):
+        if token_ids:
+            buckets[len(token_ids)].append(i)
+    for rows in buckets.values():
+        out[rows] = table[np.array([ids[i] for i in rows], dtype=np.int64)].mean(axis=1)
+    if model.normalize:
+        out32 = out.astype(np.float32)
+        norm = np.linalg.norm(out32, axis=1, keepdims=True) + 1e-32
+        out = (out32 / norm).astype(out.dtype)
+    return out
+
+
+def encode(embedder: Embedder, texts: list[str]) -> np.ndarray:
+    """``embedder.encode(texts)``, the same result, through the faster path for a plain ``StaticModel``."""
+    fast = _static_encode(embedder, texts)
+    return embedder.encode(texts) if fast is None else fast
+
+
 def embed_texts(embedder: Embedder, texts: list[str]) -> np.ndarray:
     """Unit-length float32 embeddings of ``texts``, one row each."""
     if not texts:
         return np.zeros((0, 0), dtype=np.float32)
-    return normalize_rows(embedder.encode(texts))
+    return normalize_rows(encode(embedder, texts))
 
 
 def top_k_dot(

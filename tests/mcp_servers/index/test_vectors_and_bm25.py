@@ -48,3 +48,24 @@ def test_a_query_of_stopwords_and_unknown_words_has_no_bm25_candidates(tmp_path:
     build_bm25(["alpha beta", "gamma delta"], tmp_path / "bm25", stemmed=False)
     ids, scores = Bm25Leg(tmp_path / "bm25", stemmed=False).candidate_scores("the of zeta")
     assert len(ids) == 0 and len(scores) == 0
+
+
+def test_fast_static_encode_is_bit_for_bit_model2vec() -> None:
+    from model2vec import StaticModel
+    from tokenizers import Tokenizer, models, pre_tokenizers
+
+    from mcp_servers.index.vectors import encode
+
+    words = ["[UNK]", "the", "cat", "sat", "on", "mat", "a", "dog", "ran"]
+    tokenizer = Tokenizer(models.WordLevel(vocab={w: i for i, w in enumerate(words)}, unk_token="[UNK]"))
+    tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
+    rng = np.random.default_rng(3)
+    table = rng.standard_normal((len(words), 8)).astype(np.float16)
+    texts = ["the cat sat on the mat", "", "a dog ran", "zebra", "dog " * 40, "the cat sat on a mat"]
+    for normalize in (True, False):
+        for max_length in (512, 7, None):
+            model = StaticModel(vectors=table, tokenizer=tokenizer, normalize=normalize, max_length=max_length)
+            expected = model.encode(texts)
+            got = encode(model, texts)
+            assert got.dtype == expected.dtype
+            assert np.array_equal(got, expected)
