@@ -35,8 +35,9 @@ class ModelProfile:
 JAN_NANO = ModelProfile(name="jan-nano")
 JAN_NANO_128K = ModelProfile(name="jan-nano-128k", rope_scaling=JAN_NANO_128K_ROPE)
 # SmolLM2 does not emit tool calls on its own (measured), but answers well from given results.
-# Its card recommends a low temperature.
-SMOLLM2 = ModelProfile(name="smollm2", calls_tools=False, sampling=Sampling(temperature=0.2, top_p=0.9, top_k=0))
+# Its card recommends a low temperature; we go all the way to greedy: at 0.2 the 135M model, handed the right
+# search hit, still answered "The artist is unknown." in one run of three. Greedy answers from the hit.
+SMOLLM2 = ModelProfile(name="smollm2", calls_tools=False, sampling=Sampling(temperature=0.0, top_p=0.9, top_k=0))
 DEFAULT = ModelProfile(name="default")
 
 # Checked in order: the first fragment found in the lowercased model name wins.
