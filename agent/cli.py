@@ -8,7 +8,7 @@ import sys
 import typer
 from rich.console import Console
 
-from agent.errors import JanagentError
+from mcp_servers.errors import JanagentError
 
 app = typer.Typer(
     name="janagent",

@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 from typing import Any
 
-from agent.errors import JanagentError
+from mcp_servers.errors import JanagentError
 
 CLIENTS = ("claude", "cursor", "vscode", "jan")
 SERVER_NAMES = {"search": "janagent-search", "fetch": "janagent-fetch"}

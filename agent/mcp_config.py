@@ -21,8 +21,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from agent.errors import JanagentError
-from agent.home import mcp_config_path
+from mcp_servers.errors import JanagentError
+from mcp_servers.home import mcp_config_path
 
 _VAR = re.compile(r"\$\{(?:env:)?([A-Za-z_][A-Za-z0-9_]*)\}")
 

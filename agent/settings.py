@@ -13,9 +13,9 @@ from typing import Any
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, JsonConfigSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
-from agent.errors import JanagentError
-from agent.home import config_path
 from agent.models.base import Sampling
+from mcp_servers.errors import JanagentError
+from mcp_servers.home import config_path
 
 DEFAULT_MODEL = "Menlo/Jan-nano"
 

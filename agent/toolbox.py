@@ -145,7 +145,7 @@ async def open_toolbox(
         if isinstance(target, dict):
             targets[name] = parse_server_entry(name, target)
     if log_dir is None and any(isinstance(t, StdioServer) for t in targets.values()):
-        from agent.home import runs_dir
+        from mcp_servers.home import runs_dir
 
         log_dir = runs_dir() / "server-logs"
     toolbox = Toolbox(timeout_s=timeout_s)

@@ -16,7 +16,7 @@ from typing import IO, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from agent.home import runs_dir
+from mcp_servers.home import runs_dir
 
 EventKind = Literal["start", "retrieve", "model", "tool", "warning", "final_request", "answer", "error"]
 

@@ -11,7 +11,7 @@ import math
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from agent.errors import JanagentError
+from mcp_servers.errors import JanagentError
 from mcp_servers.index.loaders import load_file
 from mcp_servers.types import Document
 

@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from agent.errors import JanagentError
-from agent.home import cache_dir
 from eval.beir import Qrels, judged_queries, ndcg_at_k, recall_at_k
+from mcp_servers.errors import JanagentError
+from mcp_servers.home import cache_dir
 from mcp_servers.index.chunking import chunk_document
 from mcp_servers.index.embedder import embedder_id
 from mcp_servers.index.fusion import DEFAULT_FUSION, MODES, FusionConfig, Mode

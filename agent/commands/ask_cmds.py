@@ -19,7 +19,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from agent.errors import JanagentError
+from mcp_servers.errors import JanagentError
 
 if TYPE_CHECKING:
     from agent.loop import AgentResult, LoopConfig
@@ -478,7 +478,7 @@ def _torch_report() -> dict[str, Any]:
 
 
 def _models_report(settings: Settings) -> dict[str, Any]:
-    from agent.home import models_dir
+    from mcp_servers.home import models_dir
 
     report: dict[str, Any] = {"default": settings.model, "base_url": settings.base_url}
     try:

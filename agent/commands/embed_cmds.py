@@ -16,7 +16,7 @@ POOLINGS = ("mean", "last", "first", "pooler")
 
 
 def _default_out(teacher: str) -> Path:
-    from agent.home import models_dir
+    from mcp_servers.home import models_dir
 
     stem = Path(teacher.rstrip("/")).name
     stem = stem.removesuffix(".gguf")
@@ -65,11 +65,11 @@ def distill_cmd(
     ] = 50_000,
 ) -> None:
     """Distill any transformer, decoder LLMs included, into a Model2Vec static model (one-time, CPU is fine)."""
-    from agent.errors import JanagentError
     from mcp_servers.embeddings.distilling import distill_teacher, folder_size, save_static_model
     from mcp_servers.embeddings.naming import model_id
     from mcp_servers.embeddings.teachers import load_teacher, require_distill_stack
     from mcp_servers.embeddings.vocabulary import corpus_vocabulary
+    from mcp_servers.errors import JanagentError
 
     if pooling not in POOLINGS:
         raise JanagentError(f"--pooling must be one of {', '.join(POOLINGS)} (got {pooling!r})")

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from agent.errors import JanagentError
+from mcp_servers.errors import JanagentError
 
 DEFAULT_SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 

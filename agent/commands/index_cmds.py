@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from agent.errors import JanagentError
+from mcp_servers.errors import JanagentError
 
 if TYPE_CHECKING:
     from mcp_servers.index.fusion import FusionConfig

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from agent.errors import JanagentError
+from mcp_servers.errors import JanagentError
 
 err = Console(stderr=True)
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from agent.errors import JanagentError
+from mcp_servers.errors import JanagentError
 
 if TYPE_CHECKING:
     from mcp.server import MCPServer

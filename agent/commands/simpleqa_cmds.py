@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
-from agent.errors import JanagentError
+from mcp_servers.errors import JanagentError
 
 if TYPE_CHECKING:
     from agent.loop import LoopConfig
@@ -96,12 +96,12 @@ def simpleqa(
     """Run SimpleQA through the agent and print summary.json; results, report and charts go to --out."""
     setup_started = time.perf_counter()
     from agent.commands import ask_cmds
-    from agent.home import cache_dir, runs_dir
     from agent.settings import load_settings
     from eval.simpleqa.agent_solver import agent_identity
     from eval.simpleqa.benchmark import BenchmarkPlan, preflight
     from eval.simpleqa.dataset import DatasetFormat, download_dataset, load_dataset, select_questions
     from eval.simpleqa.runner import RunConfig
+    from mcp_servers.home import cache_dir, runs_dir
 
     if resume and out is None:
         raise JanagentError("--resume needs --out DIR, the run directory to continue")

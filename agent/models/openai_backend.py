@@ -20,11 +20,11 @@ from urllib.parse import urlsplit
 import anyio
 import httpx
 
-from agent.errors import JanagentError
 from agent.models.base import Message, Model, ModelResponse, Sampling, ToolCall, ToolSpec, Usage
 from agent.models.messages import normalize_messages
 from agent.models.stream_filter import VisibleTextFilter
 from agent.models.tool_calls import call_from_native, response_from_text, tool_names
+from mcp_servers.errors import JanagentError
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 BASE_URL_ENV = "JANAGENT_BASE_URL"

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from agent.errors import JanagentError, require
 from agent.models.base import Model, Sampling
 from agent.models.profiles import profile_for
+from mcp_servers.errors import JanagentError, require
 
 SMOLLM2_ALIAS = "smollm2"
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"

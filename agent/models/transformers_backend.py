@@ -16,7 +16,6 @@ from typing import Any
 import anyio
 import anyio.from_thread
 
-from agent.errors import JanagentError, require
 from agent.models.base import Message, Model, ModelResponse, Sampling, ToolSpec, Usage
 from agent.models.hermes_prompt import to_hermes_messages
 from agent.models.messages import normalize_messages
@@ -24,6 +23,7 @@ from agent.models.prefix_cache import PrefixCache
 from agent.models.profiles import DEFAULT, ModelProfile, apply_rope_scaling
 from agent.models.stream_filter import VisibleTextFilter
 from agent.models.tool_calls import response_from_text
+from mcp_servers.errors import JanagentError, require
 
 # Tokens that end an assistant turn in the chat formats we meet (ChatML, Llama 3, plain EOS).
 _END_OF_TURN_TOKENS = ("<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<|end|>")

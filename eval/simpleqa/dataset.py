@@ -19,7 +19,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from agent.errors import JanagentError
+from mcp_servers.errors import JanagentError
 
 if TYPE_CHECKING:
     import httpx

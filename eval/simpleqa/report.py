@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from agent.errors import require
+from mcp_servers.errors import require
 
 APPROXIMATE_BANNER = (
     "**APPROXIMATE: graded by the offline rule-based grader, not the SimpleQA grader model.** "

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from agent.errors import JanagentError
+from mcp_servers.errors import JanagentError
 
 RESULTS_FILE = "results.jsonl"
 SUMMARY_FILE = "summary.json"

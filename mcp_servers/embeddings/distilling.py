@@ -10,8 +10,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from agent.errors import JanagentError
 from mcp_servers.embeddings.teachers import Teacher, check_round_trip, load_teacher
+from mcp_servers.errors import JanagentError
 
 if TYPE_CHECKING:
     from model2vec import StaticModel

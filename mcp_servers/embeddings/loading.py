@@ -18,9 +18,9 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from agent.errors import JanagentError
-from agent.home import models_dir
 from mcp_servers.embeddings.teachers import looks_like_path
+from mcp_servers.errors import JanagentError
+from mcp_servers.home import models_dir
 
 if TYPE_CHECKING:
     from model2vec import StaticModel

@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-from agent.errors import JanagentError
+from mcp_servers.errors import JanagentError
 
 # Letters only: numbers and punctuation are covered well by the teacher's subword vocabulary already.
 _WORD = re.compile(r"[^\W\d_]{2,}")

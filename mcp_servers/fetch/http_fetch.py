@@ -154,7 +154,7 @@ def _cache_for(options: FetchOptions) -> FetchCache | None:
         return None
     if options.cache_dir is not None:
         return FetchCache(options.cache_dir, options.cache_ttl_s)
-    from agent.home import cache_dir
+    from mcp_servers.home import cache_dir
 
     return FetchCache(cache_dir() / "fetch", options.cache_ttl_s)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import quote
 
-from agent.errors import JanagentError
+from mcp_servers.errors import JanagentError
 from mcp_servers.types import Document
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown")

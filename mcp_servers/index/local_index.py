@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from agent.errors import JanagentError
+from mcp_servers.errors import JanagentError
 from mcp_servers.index.bm25 import stemming_available, top_k
 from mcp_servers.index.chunking import MAX_WORDS, chunk_document
 from mcp_servers.index.embedder import LazyEmbedder, default_embedder

@@ -27,8 +27,8 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from agent.errors import JanagentError, require
 from mcp_servers.embeddings.naming import model_id
+from mcp_servers.errors import JanagentError, require
 from mcp_servers.index.chunking import Chunk, chunk_document
 from mcp_servers.types import Document, IndexStats, SearchHit
 

@@ -7,8 +7,8 @@ import re
 import shutil
 from pathlib import Path
 
-from agent.errors import JanagentError
-from agent.home import indexes_dir
+from mcp_servers.errors import JanagentError
+from mcp_servers.home import indexes_dir
 from mcp_servers.index.local_index import LocalIndex
 from mcp_servers.index.store import read_pointer, writer_lock
 from mcp_servers.index.vectors import Embedder

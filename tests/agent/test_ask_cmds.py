@@ -21,10 +21,10 @@ from typer.testing import CliRunner
 
 from agent.cli import app
 from agent.commands.ask_cmds import build_model
-from agent.errors import JanagentError
-from agent.home import runs_dir
 from agent.settings import load_settings
 from agent.trace import read_trace
+from mcp_servers.errors import JanagentError
+from mcp_servers.home import runs_dir
 
 QUESTION = "Who painted A Sunday Afternoon on the Island of La Grande Jatte?"
 runner = CliRunner()

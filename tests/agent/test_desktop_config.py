@@ -19,7 +19,7 @@ from agent.desktop_config import (
     placeholder,
     write_client_config,
 )
-from agent.errors import JanagentError
+from mcp_servers.errors import JanagentError
 
 PYTHON = "/opt/py/bin/python3"
 KEY = "sk-test-secret-value"

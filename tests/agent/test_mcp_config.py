@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from agent.errors import JanagentError
-from agent.home import mcp_config_path
 from agent.mcp_config import HttpServer, StdioServer, default_servers, load_mcp_config, resolve_servers
+from mcp_servers.errors import JanagentError
+from mcp_servers.home import mcp_config_path
 
 
 def write(path: Path, data: object) -> Path:

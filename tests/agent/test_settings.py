@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from agent.errors import JanagentError
-from agent.home import config_path
 from agent.settings import DEFAULT_MODEL, load_settings
+from mcp_servers.errors import JanagentError
+from mcp_servers.home import config_path
 
 
 def write_config(data: object) -> Path:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agent.home import runs_dir
 from agent.loop import run_agent
 from agent.models.scripted import ScriptedModel
 from agent.toolbox import open_toolbox
 from agent.trace import TraceWriter, read_trace
+from mcp_servers.home import runs_dir
 from tests.agent.toy_servers import build_toy_server
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from agent.errors import JanagentError
 from eval.beir import judged_queries, load_qrels, load_queries, ndcg_at_k, recall_at_k
 from eval.search_bench import RepeatCachingEmbedder, run_beir, run_scale
+from mcp_servers.errors import JanagentError
 from mcp_servers.types import Document
 from tests.fakes import HashingEmbedder
 

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from agent.cli import app
-from agent.errors import JanagentError
+from mcp_servers.errors import JanagentError
 from mcp_servers.http_transport import security_for_bind, serve_in_thread
 from mcp_servers.types import Document, IndexStats, SearchHit
 

@@ -8,10 +8,10 @@ from typing import Any
 import httpx
 import pytest
 
-from agent.errors import JanagentError
 from agent.models.base import Sampling
 from agent.models.openai_backend import ModelServerError, OpenAIModel, RetryPolicy
 from agent.models.spec import load_model
+from mcp_servers.errors import JanagentError
 from tests.agent.models.conftest import SEARCH_TOOL
 
 LOCAL = "http://127.0.0.1:8000/v1"

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.errors import JanagentError
 from agent.models.spec import SMOLLM2_GGUF, load_model, smollm2_gguf_path
+from mcp_servers.errors import JanagentError
 
 
 @pytest.mark.parametrize("spec", ["Menlo/Jan-nano", "hf:Menlo/Jan-nano"])

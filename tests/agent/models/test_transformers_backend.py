@@ -8,9 +8,9 @@ from pathlib import Path
 import anyio
 import pytest
 
-from agent.errors import JanagentError
 from agent.models.base import Sampling
 from agent.models.spec import load_model
+from mcp_servers.errors import JanagentError
 from tests.agent.models.conftest import SEARCH_TOOL
 
 pytest.importorskip("transformers")

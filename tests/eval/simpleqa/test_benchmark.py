@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from agent.errors import JanagentError
 from agent.models.scripted import ScriptedModel
 from eval.simpleqa.benchmark import BenchmarkPlan, preflight, run_benchmark
 from eval.simpleqa.grader_template import SIMPLEQA_GRADER_TEMPLATE
@@ -15,6 +14,7 @@ from eval.simpleqa.grading import ModelGrader
 from eval.simpleqa.offline_grader import OfflineGrader
 from eval.simpleqa.rundir import read_results
 from eval.simpleqa.runner import RunConfig
+from mcp_servers.errors import JanagentError
 from tests.eval.simpleqa.fakes import (
     ConcurrencyProbeSolver,
     ExactGrader,

@@ -8,8 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from agent.errors import JanagentError
 from eval.simpleqa.dataset import DatasetFormat, download_dataset, load_dataset, select_questions
+from mcp_servers.errors import JanagentError
 from tests.eval.simpleqa.fakes import VERIFIED_CSV
 
 

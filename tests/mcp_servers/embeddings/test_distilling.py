@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from tokenizers import Tokenizer
 
-from agent.errors import JanagentError
 from mcp_servers.embeddings.distilling import distill, folder_size, save_static_model
 from mcp_servers.embeddings.teachers import check_round_trip, load_teacher, looks_like_path
+from mcp_servers.errors import JanagentError
 
 
 def test_a_tiny_random_teacher_distills_into_a_static_model_of_the_requested_width(tiny_teacher_dir: Path) -> None:

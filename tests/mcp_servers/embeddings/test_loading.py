@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from agent.errors import JanagentError
-from agent.home import models_dir
 from mcp_servers.embeddings import DEFAULT_MODEL, load_static_model, model_id, resolve_model_folder
+from mcp_servers.errors import JanagentError
+from mcp_servers.home import models_dir
 from tests.fakes import HashingEmbedder
 
 

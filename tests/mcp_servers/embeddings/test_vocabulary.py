@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.errors import JanagentError
 from mcp_servers.embeddings.vocabulary import corpus_vocabulary
+from mcp_servers.errors import JanagentError
 
 
 def test_frequent_words_of_a_jsonl_corpus_come_first(tmp_path: Path) -> None:

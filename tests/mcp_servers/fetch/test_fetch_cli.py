@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from agent.cli import app
-from agent.errors import JanagentError
+from mcp_servers.errors import JanagentError
 from tests.mcp_servers.fetch.conftest import LocalSite
 
 PAGE = (

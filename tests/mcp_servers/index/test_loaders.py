@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.errors import JanagentError
+from mcp_servers.errors import JanagentError
 from mcp_servers.index import demo_documents, load_documents
 from mcp_servers.index.loaders import wikipedia_url
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.errors import JanagentError
+from mcp_servers.errors import JanagentError
 from mcp_servers.index.local_index import LocalIndex, trim_snippet
 from mcp_servers.types import Document
 from tests.fakes import HashingEmbedder

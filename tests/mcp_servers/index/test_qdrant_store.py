@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.errors import JanagentError
+from mcp_servers.errors import JanagentError
 from mcp_servers.index.qdrant_store import (
     QdrantIndex,
     open_qdrant_index,
