@@ -107,12 +107,25 @@ def security_for_bind(
     return HttpSecurity(allowed_hosts=unique, token=token or None, max_body_bytes=max_body_bytes)
 
 
+def bearer_credentials(header: bytes) -> bytes:
+    """The token of an ``Authorization: Bearer <token>`` value, or b"" for any other scheme or shape.
+
+    The scheme is case-insensitive and may be followed by several spaces (RFC 7235 section 2.1), so
+    ``bearer TOKEN`` and ``BEARER  TOKEN`` are the same credentials as ``Bearer TOKEN``.
+    """
+    scheme, _, rest = header.strip().partition(b" ")
+    if scheme.lower() != b"bearer":
+        return b""
+    token = rest.strip(b" \t")
+    return b"" if not token or any(ch in token for ch in b" \t") else token
+
+
 class BearerTokenMiddleware:
     """Refuse HTTP requests without ``Authorization: Bearer <token>`` (401), before any body is read."""
 
     def __init__(self, app: ASGIApp, token: str) -> None:
         self.app = app
-        self._expected = f"Bearer {token}".encode()
+        self._expected = token.encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -121,10 +134,10 @@ class BearerTokenMiddleware:
         given = b""
         for name, value in scope.get("headers", []):
             if name == b"authorization":
-                given = value
+                given = bearer_credentials(value)
                 break
         # compare_digest keeps the comparison time independent of where the first wrong byte is.
-        if hmac.compare_digest(given, self._expected):
+        if given and hmac.compare_digest(given, self._expected):
             await self.app(scope, receive, send)
             return
         from starlette.responses import JSONResponse

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -16,6 +18,7 @@ from pydantic import Field
 from mcp_servers.http_transport import (
     DEFAULT_MAX_BODY_BYTES,
     InsecureBindError,
+    bearer_credentials,
     bind_socket,
     is_loopback_host,
     security_for_bind,
@@ -129,6 +132,40 @@ def test_a_wrong_token_gets_401(public_url: str) -> None:
         assert response.status_code == 401, value
 
 
+@pytest.mark.parametrize("scheme", ["Bearer", "bearer", "BEARER", "bEaReR"])
+def test_the_bearer_scheme_is_case_insensitive(public_url: str, scheme: str) -> None:
+    # RFC 7235 section 2.1: the auth-scheme is a case-insensitive token; one or more spaces follow it.
+    for value in (f"{scheme} {TOKEN}", f"{scheme}  {TOKEN}"):
+        response = httpx.post(public_url, content=INITIALIZE, headers={**MCP_HEADERS, "authorization": value})
+        assert response.status_code == 200, value
+
+
+@pytest.mark.parametrize(
+    ("header", "token"),
+    [
+        (b"Bearer abc", b"abc"),
+        (b"bearer abc", b"abc"),
+        (b"  BEARER   abc  ", b"abc"),
+        (b"Bearer", b""),
+        (b"Bearer ", b""),
+        (b"Bearer a b", b""),
+        (b"Basic abc", b""),
+        (b"Bearerabc", b""),
+        (b"abc", b""),
+    ],
+)
+def test_bearer_credentials_reads_only_the_bearer_scheme(header: bytes, token: bytes) -> None:
+    assert bearer_credentials(header) == token
+
+
+def test_a_case_changed_token_is_still_refused(public_url: str) -> None:
+    # Only the scheme is case-insensitive; the token itself is compared byte for byte.
+    response = httpx.post(
+        public_url, content=INITIALIZE, headers={**MCP_HEADERS, "authorization": f"bearer {TOKEN.upper()}"}
+    )
+    assert response.status_code == 401
+
+
 async def test_the_right_token_opens_a_session(public_url: str) -> None:
     names, result = await list_and_call(public_url, headers={"Authorization": f"Bearer {TOKEN}"})
     assert names == ["echo"]
@@ -151,6 +188,20 @@ def test_a_foreign_origin_is_refused_and_a_local_one_accepted(loopback_url: str)
 def test_an_oversized_request_is_refused_with_413(loopback_url: str) -> None:
     body = b'{"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":"' + b"x" * DEFAULT_MAX_BODY_BYTES + b'"}}'
     assert httpx.post(loopback_url, content=body, headers=MCP_HEADERS).status_code == 413
+
+
+def test_held_open_connections_do_not_stop_service(loopback_url: str) -> None:
+    # Slowloris-style clients: each sends half a request line and then holds its connection open.
+    parts = urlsplit(loopback_url)
+    held = [socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 80), timeout=10) for _ in range(50)]
+    try:
+        for sock in held:
+            sock.sendall(b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Len")
+        response = httpx.post(loopback_url, content=INITIALIZE, headers=MCP_HEADERS, timeout=10)
+        assert response.status_code == 200
+    finally:
+        for sock in held:
+            sock.close()
 
 
 async def test_malformed_json_rpc_gets_a_protocol_error_and_the_server_keeps_serving(loopback_url: str) -> None:
