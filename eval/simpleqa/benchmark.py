@@ -1,7 +1,8 @@
 """One benchmark run end to end: open (or resume) the run directory, run the pending questions, write the outputs.
 
 The CLI builds the solver and the grader (model backends, MCP tools) and calls ``run_benchmark``; tests call it
-with fake solvers and graders.
+with fake solvers and graders. Other benchmarks (``bench qa``) share all of it through ``run_scored``: they bring
+their own ``Judge`` (what a record holds) and ``Scoring`` (how records become summary.json and report.md).
 """
 
 from __future__ import annotations
@@ -9,25 +10,62 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from eval.simpleqa.dataset import Dataset, DatasetFormat, Question
+from eval.simpleqa.dataset import DatasetFormat, Question
 from eval.simpleqa.grading import Grader
 from eval.simpleqa.metrics import compute_metrics, count_grades
 from eval.simpleqa.report import render_report, write_charts
 from eval.simpleqa.rundir import ResultsWriter, RunDir, read_results, write_json_atomic
-from eval.simpleqa.runner import ProgressSink, RunConfig, RunnerBatch, run_questions
+from eval.simpleqa.runner import GraderJudge, Judge, ProgressSink, RunConfig, RunnerBatch, Tally, run_questions
 from eval.simpleqa.solver import Solver
+
+
+class BenchmarkDataset(Protocol):
+    """What the harness needs of a question set: SimpleQA's ``Dataset``, bench qa's ``QADataset``."""
+
+    @property
+    def path(self) -> Path: ...
+
+    @property
+    def format(self) -> str: ...
+
+    @property
+    def sha256(self) -> str: ...
+
+    @property
+    def questions(self) -> Sequence[Question]: ...
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """How a benchmark turns its records into numbers and pages (SimpleQA: grades; bench qa: EM/F1)."""
+
+    name: Callable[[BenchmarkDataset], str]
+    metrics: Callable[[list[dict[str, Any]]], dict[str, Any]]
+    tally: Callable[[Iterable[Mapping[str, Any]]], Tally]  # the running score of the records already done
+    report: Callable[[dict[str, Any], list[dict[str, Any]], list[str]], str]
+    charts: Callable[[Path, dict[str, Any]], list[str]]
+
+
+def _simpleqa_name(dataset: BenchmarkDataset) -> str:
+    return "SimpleQA Verified" if dataset.format == DatasetFormat.VERIFIED else "SimpleQA"
+
+
+SIMPLEQA_SCORING = Scoring(
+    name=_simpleqa_name, metrics=compute_metrics, tally=count_grades, report=render_report, charts=write_charts
+)
 
 
 @dataclass
 class BenchmarkPlan:
     """What to run: the dataset, the selected questions and how they were selected, where, and how."""
 
-    dataset: Dataset
-    questions: list[Question]
+    dataset: BenchmarkDataset
+    questions: Sequence[Question]
     out_dir: Path
     seed: int = 0
     limit: int | None = None
@@ -52,10 +90,12 @@ def _comparable_grader(identity: dict[str, Any]) -> str:
     return f"{identity.get('kind')}:{identity.get('spec')}#{identity.get('template_sha256', '')}"
 
 
-def run_description(plan: BenchmarkPlan, model: dict[str, Any], grader: dict[str, Any]) -> dict[str, Any]:
+def run_description(
+    plan: BenchmarkPlan, model: dict[str, Any], grader: dict[str, Any], scoring: Scoring = SIMPLEQA_SCORING
+) -> dict[str, Any]:
     """run.json: what a run is, and what a resumed run must match."""
     return {
-        "benchmark": _benchmark_name(plan.dataset),
+        "benchmark": scoring.name(plan.dataset),
         "dataset_path": str(plan.dataset.path),
         "dataset_sha256": plan.dataset.sha256,
         "dataset_format": str(plan.dataset.format),
@@ -65,16 +105,17 @@ def run_description(plan: BenchmarkPlan, model: dict[str, Any], grader: dict[str
         "indices": [q.index for q in plan.questions],
         "model": model.get("spec"),
         # Settings that change answers: a resume with other ones would mix two experiments in one run.
-        "agent_settings": {key: model.get(key) for key in ("max_steps", "retrieve_first", "sampling_overrides")},
+        # (question_prompt: the instruction bench qa adds to each question; absent for SimpleQA's runs.)
+        "agent_settings": {
+            key: model.get(key)
+            for key in ("max_steps", "retrieve_first", "sampling_overrides", "question_prompt")
+            if key in model or key != "question_prompt"
+        },
         "tools": model.get("tools"),
         "grader": _comparable_grader(grader),
         "model_identity": model,
         "grader_identity": grader,
     }
-
-
-def _benchmark_name(dataset: Dataset) -> str:
-    return "SimpleQA Verified" if dataset.format is DatasetFormat.VERIFIED else "SimpleQA"
 
 
 def _distribution_ms(values: list[float]) -> dict[str, float]:
@@ -97,13 +138,14 @@ def build_summary(
     *,
     duration_s: float,
     overhead: dict[str, Any],
+    scoring: Scoring = SIMPLEQA_SCORING,
 ) -> dict[str, Any]:
     """summary.json: the metrics under their names plus what produced them."""
-    metrics = compute_metrics(sorted(records, key=lambda r: r["index"]))
+    metrics = scoring.metrics(sorted(records, key=lambda r: r["index"]))
     graded = {r["index"] for r in records if not r.get("error")}
     pending = len([q for q in plan.questions if q.index not in {r["index"] for r in records}])
     return {
-        "benchmark": _benchmark_name(plan.dataset),
+        "benchmark": scoring.name(plan.dataset),
         **metrics,
         "approximate": bool(grader_identity.get("approximate")),
         "model": solver_identity,
@@ -127,27 +169,37 @@ def build_summary(
 
 
 def write_outputs(
-    plan: BenchmarkPlan, run_dir: RunDir, solver: Solver, grader: Grader, duration_s: float, overhead: dict[str, Any]
+    plan: BenchmarkPlan,
+    run_dir: RunDir,
+    solver: Solver,
+    judge: Judge,
+    duration_s: float,
+    overhead: dict[str, Any],
+    scoring: Scoring = SIMPLEQA_SCORING,
 ) -> dict[str, Any]:
     """Write summary.json, the charts and report.md from everything in results.jsonl."""
     records = read_results(run_dir.results_path)
     report_started = time.perf_counter()
-    summary = build_summary(plan, records, solver.identity, grader.identity, duration_s=duration_s, overhead=overhead)
-    charts = write_charts(run_dir.path, summary) if records and plan.charts else []
-    run_dir.report_path.write_text(render_report(summary, records, charts), encoding="utf-8")
+    summary = build_summary(
+        plan, records, solver.identity, judge.identity, duration_s=duration_s, overhead=overhead, scoring=scoring
+    )
+    charts = scoring.charts(run_dir.path, summary) if records and plan.charts else []
+    run_dir.report_path.write_text(scoring.report(summary, records, charts), encoding="utf-8")
     summary["harness_overhead"]["report_s"] = round(time.perf_counter() - report_started, 3)
     write_json_atomic(run_dir.summary_path, summary)
     return summary
 
 
-def preflight(plan: BenchmarkPlan, model: dict[str, Any], grader: dict[str, Any]) -> dict[str, Any] | None:
+def preflight(
+    plan: BenchmarkPlan, model: dict[str, Any], grader: dict[str, Any], scoring: Scoring = SIMPLEQA_SCORING
+) -> dict[str, Any] | None:
     """Check the run directory before any model is loaded or server started, so a mistake costs nothing.
 
     Raises the one-line error a bad ``--out`` / ``--resume`` gets; returns the stored summary when ``--resume``
     finds every question already graded (nothing to do), else None.
     """
     run_dir = RunDir(plan.out_dir)
-    run_dir.check(run_description(plan, model, grader), resume=plan.resume)
+    run_dir.check(run_description(plan, model, grader, scoring), resume=plan.resume)
     if not plan.resume or not run_dir.summary_path.is_file():
         return None
     graded = {record["index"] for record in read_results(run_dir.results_path) if not record.get("error")}
@@ -158,17 +210,29 @@ def preflight(plan: BenchmarkPlan, model: dict[str, Any], grader: dict[str, Any]
 
 
 async def run_benchmark(
-    plan: BenchmarkPlan, solver: Solver, grader: Grader, *, progress: ProgressSink | None = None
+    plan: BenchmarkPlan, solver: Solver, grader: Grader, *, progress: ProgressSink[Any] | None = None
 ) -> BenchmarkOutcome:
-    """Run (or resume) a benchmark and write results.jsonl, summary.json, report.md and the charts.
+    """Run (or resume) SimpleQA and write results.jsonl, summary.json, report.md and the charts.
 
     Cancelling it (Ctrl-C) stops the in-flight questions; everything graded so far is on disk and a partial
     summary is written, so ``--resume`` continues from there.
     """
+    return await run_scored(plan, solver, GraderJudge(grader), SIMPLEQA_SCORING, progress=progress)
+
+
+async def run_scored(
+    plan: BenchmarkPlan,
+    solver: Solver,
+    judge: Judge,
+    scoring: Scoring,
+    *,
+    progress: ProgressSink[Any] | None = None,
+) -> BenchmarkOutcome:
+    """Run (or resume) any benchmark: its ``judge`` fills each record, its ``scoring`` writes the outputs."""
     started_wall = time.time()
     started = time.perf_counter()
     run_dir = RunDir(plan.out_dir)
-    kept = run_dir.start(run_description(plan, solver.identity, grader.identity), resume=plan.resume)
+    kept = run_dir.start(run_description(plan, solver.identity, judge.identity, scoring), resume=plan.resume)
     pending = [q for q in plan.questions if q.index not in kept]
     if plan.resume and not pending and run_dir.summary_path.is_file():
         summary = json.loads(run_dir.summary_path.read_text(encoding="utf-8"))
@@ -182,11 +246,10 @@ async def run_benchmark(
         await run_questions(
             pending,
             solver,
-            grader,
+            judge,
             writer,
             plan.config,
-            counts=count_grades(kept.values()),
-            approximate=bool(grader.identity.get("approximate")),
+            counts=scoring.tally(kept.values()),
             progress=progress,
             batch=batch,
         )
@@ -200,7 +263,7 @@ async def run_benchmark(
             started_wall, time.perf_counter() - started, len(batch.records), interrupted
         )
         overhead = {"per_question_ms": _distribution_ms(batch.overhead_ms), "setup_s": round(setup_s, 3)}
-        summary = write_outputs(plan, run_dir, solver, grader, duration_s, overhead)
+        summary = write_outputs(plan, run_dir, solver, judge, duration_s, overhead, scoring)
     return BenchmarkOutcome(
         summary=summary, new_results=len(batch.records), interrupted=interrupted, pending=summary["pending"]
     )

@@ -37,6 +37,10 @@ class GradeCounts:
             errors=self.errors + (grade is None),
         )
 
+    def add_record(self, record: Mapping[str, Any]) -> GradeCounts:
+        """Count one results.jsonl record (the runner's Tally protocol)."""
+        return self.add(record.get("grade"))
+
 
 def score(counts: GradeCounts) -> dict[str, Any]:
     """The metrics of one set of results, under the names summary.json uses."""
@@ -78,7 +82,7 @@ def _grouped(records: list[Mapping[str, Any]], key: str) -> dict[str, dict[str, 
     return {name: score(groups[name]) for name in sorted(groups)}
 
 
-def _percentile(sorted_values: list[float], fraction: float) -> float:
+def percentile(sorted_values: list[float], fraction: float) -> float:
     """Nearest-rank percentile (no interpolation: a reported p90 is a latency that really happened)."""
     if not sorted_values:
         return 0.0
@@ -86,25 +90,26 @@ def _percentile(sorted_values: list[float], fraction: float) -> float:
     return sorted_values[rank - 1]
 
 
-def _distribution(values: list[float]) -> dict[str, float]:
+def distribution(values: list[float]) -> dict[str, float]:
     ordered = sorted(values)
     return {
         "mean": sum(ordered) / len(ordered) if ordered else 0.0,
-        "p50": _percentile(ordered, 0.5),
-        "p90": _percentile(ordered, 0.9),
+        "p50": percentile(ordered, 0.5),
+        "p90": percentile(ordered, 0.9),
         "max": ordered[-1] if ordered else 0.0,
         "total": sum(ordered),
     }
 
 
 def per_question_stats(records: list[Mapping[str, Any]]) -> dict[str, Any]:
-    """Latency, tool calls and tokens across questions (errored ones included: they cost time too)."""
+    """Latency, tool calls, agent steps and tokens across questions (errored ones included: they cost too)."""
     tokens = [record.get("tokens") or {} for record in records]
     return {
-        "latency_s": _distribution([float(record.get("latency_s") or 0.0) for record in records]),
-        "tool_calls": _distribution([float(record.get("tool_calls") or 0) for record in records]),
-        "prompt_tokens": _distribution([float(t.get("prompt_tokens", 0)) for t in tokens]),
-        "completion_tokens": _distribution([float(t.get("completion_tokens", 0)) for t in tokens]),
+        "latency_s": distribution([float(record.get("latency_s") or 0.0) for record in records]),
+        "tool_calls": distribution([float(record.get("tool_calls") or 0) for record in records]),
+        "steps": distribution([float(record.get("steps") or 0) for record in records]),
+        "prompt_tokens": distribution([float(t.get("prompt_tokens", 0)) for t in tokens]),
+        "completion_tokens": distribution([float(t.get("completion_tokens", 0)) for t in tokens]),
     }
 
 

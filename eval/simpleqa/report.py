@@ -44,7 +44,6 @@ _TABLE_HEAD = (
 def render_report(summary: dict[str, Any], records: list[dict[str, Any]], charts: list[str]) -> str:
     """report.md: headline, per topic and per answer type tables, costs, and the errors."""
     grader = summary["grader"]
-    model = summary["model"]
     lines = [f"# {summary['benchmark']} results", ""]
     if summary["approximate"]:
         lines += [f"> {APPROXIMATE_BANNER}", ""]
@@ -52,14 +51,9 @@ def render_report(summary: dict[str, Any], records: list[dict[str, Any]], charts
         lines += [f"> Incomplete run: {summary['pending']} questions not yet graded (continue with --resume).", ""]
     grader_name = grader.get("name") or grader.get("spec")
     lines += [
-        f"- model: `{model.get('spec', model)}`, tools: `{model.get('tools', 'n/a')}`",
         f"- grader: `{grader_name}`{' (approximate)' if summary['approximate'] else ''}"
         + (f", template `{grader['template']}`" if grader.get("template") else ""),
-        f"- dataset: `{summary['dataset']['path']}` ({summary['dataset']['format']}, sha256 "
-        f"`{summary['dataset']['sha256'][:12]}…`), seed {summary['seed']}, limit {summary['limit']}"
-        + (f", topics {', '.join(summary['topics'])}" if summary["topics"] else ""),
-        f"- duration: {summary['duration_s']:.1f} s; harness overhead "
-        f"{summary['harness_overhead']['per_question_ms']['mean']:.2f} ms per question (mean)",
+        *run_lines(summary),
         "",
         _TABLE_HEAD.format(what="all"),
         _metrics_row("**all**", summary),
@@ -74,33 +68,62 @@ def render_report(summary: dict[str, Any], records: list[dict[str, Any]], charts
         _TABLE_HEAD.format(what="answer type"),
         *(_metrics_row(name, metrics) for name, metrics in summary["by_answer_type"].items()),
         "",
-        "## Cost per question",
-        "",
-        "| | mean | p50 | p90 | max | total |",
-        "|---|---:|---:|---:|---:|---:|",
+        *cost_lines(summary),
     ]
-    for key, label in (
-        ("latency_s", "latency (s)"),
-        ("tool_calls", "tool calls"),
-        ("prompt_tokens", "prompt tokens"),
-        ("completion_tokens", "completion tokens"),
-    ):
-        dist = summary["per_question"][key]
+    for chart in charts:
+        lines += [f"![{chart}]({chart})", ""]
+    lines += error_lines(records)
+    return "\n".join(lines)
+
+
+def run_lines(summary: dict[str, Any]) -> list[str]:
+    """What was run: the model and tools, the dataset and selection, the duration (every report has them)."""
+    model = summary["model"]
+    return [
+        f"- model: `{model.get('spec', model)}`, tools: `{model.get('tools', 'n/a')}`",
+        f"- dataset: `{summary['dataset']['path']}` ({summary['dataset']['format']}, sha256 "
+        f"`{summary['dataset']['sha256'][:12]}…`), seed {summary['seed']}, limit {summary['limit']}"
+        + (f", topics {', '.join(summary['topics'])}" if summary["topics"] else ""),
+        f"- duration: {summary['duration_s']:.1f} s; harness overhead "
+        f"{summary['harness_overhead']['per_question_ms']['mean']:.2f} ms per question (mean)",
+    ]
+
+
+_COSTS = (
+    ("latency_s", "latency (s)"),
+    ("tool_calls", "tool calls"),
+    ("steps", "agent steps"),
+    ("prompt_tokens", "prompt tokens"),
+    ("completion_tokens", "completion tokens"),
+)
+
+
+def cost_lines(summary: dict[str, Any]) -> list[str]:
+    """The "Cost per question" section (every benchmark's report has it)."""
+    lines = ["## Cost per question", "", "| | mean | p50 | p90 | max | total |", "|---|---:|---:|---:|---:|---:|"]
+    for key, label in _COSTS:
+        dist = summary["per_question"].get(key)
+        if dist is None:  # a summary written before that statistic existed
+            continue
         lines.append(
             f"| {label} | {dist['mean']:.2f} | {dist['p50']:.2f} | {dist['p90']:.2f} | {dist['max']:.2f} | "
             f"{dist['total']:.2f} |"
         )
     lines.append("")
-    for chart in charts:
-        lines += [f"![{chart}]({chart})", ""]
+    return lines
+
+
+def error_lines(records: list[dict[str, Any]]) -> list[str]:
+    """The "Errors" section: the first 20 errored questions, or nothing when none errored."""
     errored = [record for record in records if record.get("error")]
-    if errored:
-        lines += ["## Errors", ""]
-        lines += [f"- row {record['index']}: {record['error']}" for record in errored[:20]]
-        if len(errored) > 20:
-            lines.append(f"- … and {len(errored) - 20} more in results.jsonl")
-        lines.append("")
-    return "\n".join(lines)
+    if not errored:
+        return []
+    lines = ["## Errors", ""]
+    lines += [f"- row {record['index']}: {record['error']}" for record in errored[:20]]
+    if len(errored) > 20:
+        lines.append(f"- … and {len(errored) - 20} more in results.jsonl")
+    lines.append("")
+    return lines
 
 
 def write_chart(path: Path, title: str, groups: dict[str, dict[str, Any]]) -> None:

@@ -1,26 +1,30 @@
 """The question loop: K concurrent workers, a per-question timeout, bounded retries, one durable line per result.
 
-Each question goes solve -> grade -> write. A failure of the solver or the grader is retried with exponential
-backoff a bounded number of times and then recorded as an error (never graded as an answer, unlike
-simple-evals). A timeout is not retried: the same question on the same stack would time out again.
-Cancellation (Ctrl-C) stops the in-flight questions; every line already written stays written.
+Each question goes solve -> judge -> write. A failure of the solver or the judge (a grader model, say) is
+retried with exponential backoff a bounded number of times and then recorded as an error (never graded as an
+answer, unlike simple-evals). A timeout is not retried: the same question on the same stack would time out
+again. Cancellation (Ctrl-C) stops the in-flight questions; every line already written stays written.
+
+The loop is shared by every benchmark: what a record holds beyond the answer comes from its ``Judge``
+(SimpleQA's grade through ``GraderJudge``; EM/F1 and evidence recall for ``bench qa``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from eval.simpleqa.dataset import Question
 from eval.simpleqa.grading import GradeOutcome, Grader
-from eval.simpleqa.metrics import GradeCounts
 from eval.simpleqa.rundir import ResultsWriter
 from eval.simpleqa.solver import Solver, SolverOutput
 
 T = TypeVar("T")
+TallyT = TypeVar("TallyT", bound="Tally")
+TallyT_contra = TypeVar("TallyT_contra", contravariant=True)
 
 
 @dataclass(frozen=True)
@@ -40,14 +44,66 @@ class RunnerBatch:
     overhead_ms: list[float] = field(default_factory=list)
 
 
-class ProgressSink(Protocol):
-    """Told about each result as it is written (the CLI shows a live bar with running accuracy)."""
+class Tally(Protocol):
+    """The running score the progress display shows (SimpleQA's GradeCounts, bench qa's EM/F1 sums)."""
 
-    def begin(self, total: int, counts: GradeCounts) -> None:
-        """Called once: the run's question count and what was already graded (on resume)."""
+    @property
+    def n(self) -> int: ...
+
+    def add_record(self: TallyT, record: Mapping[str, Any]) -> TallyT:
+        """This tally with one more result counted (a new object: tallies are values)."""
         ...
 
-    def advance(self, record: dict[str, Any], counts: GradeCounts) -> None: ...
+
+class ProgressSink(Protocol[TallyT_contra]):
+    """Told about each result as it is written (the CLI shows a live bar with the running score)."""
+
+    def begin(self, total: int, counts: TallyT_contra) -> None:
+        """Called once: the run's question count and what was already done (on resume)."""
+        ...
+
+    def advance(self, record: dict[str, Any], counts: TallyT_contra) -> None: ...
+
+
+class Judge(Protocol):
+    """Scores one answer into record fields: SimpleQA's grade, or EM/F1 and evidence recall."""
+
+    @property
+    def identity(self) -> dict[str, Any]:
+        """What judges (grader spec, template, metric version), written into run.json and summary.json."""
+        ...
+
+    def blank(self, question: Question) -> dict[str, Any]:
+        """The judged fields with their values before judging: an errored record still has every key."""
+        ...
+
+    async def judge(self, question: Question, output: SolverOutput) -> dict[str, Any]:
+        """The judged fields for this answer; raises on a failure worth a retry (a grader server down)."""
+        ...
+
+
+class GraderJudge:
+    """SimpleQA's judging: the grader's CORRECT / INCORRECT / NOT_ATTEMPTED and its raw reply."""
+
+    def __init__(self, grader: Grader) -> None:
+        self.grader = grader
+
+    @property
+    def identity(self) -> dict[str, Any]:
+        return self.grader.identity
+
+    @property
+    def approximate(self) -> bool:
+        return bool(self.grader.identity.get("approximate"))
+
+    def blank(self, question: Question) -> dict[str, Any]:
+        return {"grade": None, "grader_reply": None, "grader_approximate": self.approximate}
+
+    async def judge(self, question: Question, output: SolverOutput) -> dict[str, Any]:
+        outcome: GradeOutcome = await self.grader.grade(
+            question.problem, question.answer, output.answer, answer_type=question.answer_type
+        )
+        return {"grade": str(outcome.grade), "grader_reply": outcome.raw}
 
 
 class QuestionFailed(Exception):
@@ -80,16 +136,14 @@ async def _with_retries(
     raise QuestionFailed(f"{stage}: {_describe(last)} (after {config.retries + 1} attempts)") from last
 
 
-async def process_question(
-    question: Question, solver: Solver, grader: Grader, config: RunConfig, *, approximate: bool
-) -> dict[str, Any]:
-    """Answer and grade one question; returns its results.jsonl record (without the harness overhead)."""
+async def process_question(question: Question, solver: Solver, judge: Judge, config: RunConfig) -> dict[str, Any]:
+    """Answer and judge one question; returns its results.jsonl record (without the harness overhead)."""
     record: dict[str, Any] = {
         "index": question.index,
         "problem": question.problem,
         "gold": question.answer,
         "predicted": None,
-        "grade": None,
+        **judge.blank(question),
         "topic": question.topic,
         "answer_type": question.answer_type,
         "sources": [],
@@ -98,8 +152,6 @@ async def process_question(
         "tokens": {"prompt_tokens": 0, "completion_tokens": 0},
         "steps": 0,
         "error": None,
-        "grader_reply": None,
-        "grader_approximate": approximate,
         "solve_attempts": 0,
         "grade_attempts": 0,
         "grade_s": 0.0,
@@ -125,34 +177,23 @@ async def process_question(
     )
     graded_at = time.perf_counter()
     try:
-        outcome: GradeOutcome = await _with_retries(
-            "grader",
-            lambda: grader.grade(question.problem, question.answer, output.answer, answer_type=question.answer_type),
-            config,
-            attempts,
-        )
+        judged = await _with_retries("grader", lambda: judge.judge(question, output), config, attempts)
     except QuestionFailed as exc:
         record.update(error=str(exc), grade_attempts=attempts[0], grade_s=time.perf_counter() - graded_at)
         return record
-    record.update(
-        grade=str(outcome.grade),
-        grader_reply=outcome.raw,
-        grade_attempts=attempts[0],
-        grade_s=time.perf_counter() - graded_at,
-    )
+    record.update(judged, grade_attempts=attempts[0], grade_s=time.perf_counter() - graded_at)
     return record
 
 
 async def run_questions(
-    questions: list[Question],
+    questions: Sequence[Question],
     solver: Solver,
-    grader: Grader,
+    judge: Judge,
     writer: ResultsWriter,
     config: RunConfig,
     *,
-    counts: GradeCounts,
-    approximate: bool,
-    progress: ProgressSink | None = None,
+    counts: TallyT,
+    progress: ProgressSink[TallyT] | None = None,
     batch: RunnerBatch | None = None,
 ) -> RunnerBatch:
     """Process the questions with ``config.concurrency`` workers; each record is written the moment it is done.
@@ -175,14 +216,14 @@ async def run_questions(
             except asyncio.QueueEmpty:
                 return
             started = time.perf_counter()
-            record = await process_question(question, solver, grader, config, approximate=approximate)
+            record = await process_question(question, solver, judge, config)
             stages = record["latency_s"] + record["grade_s"]
             # The line itself can only hold the overhead up to its own write; the full figure (write, fsync and
             # progress included) goes to the summary.
             record["harness_overhead_ms"] = round(max(0.0, time.perf_counter() - started - stages) * 1000, 3)
             writer.write(record)
             batch.records.append(record)
-            tally[0] = tally[0].add(record["grade"])
+            tally[0] = tally[0].add_record(record)
             if progress is not None:
                 progress.advance(record, tally[0])
             batch.overhead_ms.append(max(0.0, time.perf_counter() - started - stages) * 1000)
