@@ -79,5 +79,24 @@ class AgentSolver:
                 "completion_tokens": result.usage.completion_tokens,
             },
             latency_s=time.perf_counter() - started,
-            steps=len(result.steps),
+            steps=sum(1 for step in result.steps if step.get("kind") == "model"),  # model turns, not trace events
+            tool_results=seen_tool_results(result.steps),
         )
+
+
+def seen_tool_results(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each tool result of a run's trace as the model saw it (capped), repeats and malformed calls left out."""
+    seen = []
+    for step in steps:
+        data = step.get("data") or {}
+        if step.get("kind") != "tool" or data.get("phase") != "end" or data.get("kind") in ("repeated", "malformed"):
+            continue
+        seen.append(
+            {
+                "name": data.get("name"),
+                "arguments": data.get("arguments") or {},
+                "text": str(data.get("result") or ""),
+                "is_error": bool(data.get("is_error")),
+            }
+        )
+    return seen

@@ -10,7 +10,7 @@ as in simple-evals.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,7 +101,7 @@ def distribution(values: list[float]) -> dict[str, float]:
     }
 
 
-def per_question_stats(records: list[Mapping[str, Any]]) -> dict[str, Any]:
+def per_question_stats(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Latency, tool calls, agent steps and tokens across questions (errored ones included: they cost too)."""
     tokens = [record.get("tokens") or {} for record in records]
     return {

@@ -16,6 +16,8 @@ class SolverOutput:
     tokens: dict[str, int] = field(default_factory=dict)
     latency_s: float = 0.0
     steps: int = 0
+    # The tool results as the model saw them ({"name", "arguments", "text", "is_error"}): bench qa's evidence recall.
+    tool_results: list[dict[str, Any]] = field(default_factory=list)
 
 
 class SolverError(RuntimeError):

@@ -1,0 +1,89 @@
+"""Judging one ``bench qa`` answer: its short form, EM and F1 against every gold answer, the evidence it saw,
+and for SimpleQA the grader's grade as well (the existing SimpleQA grading code, on the short form)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eval.qa.answers import best_scores, short_answer
+from eval.qa.datasets import QAFormat, QAQuestion
+from eval.qa.evidence import evidence_hits, seen_evidence
+from eval.simpleqa.dataset import Question
+from eval.simpleqa.grading import Grader
+from eval.simpleqa.solver import SolverOutput
+
+METRICS_VERSION = "squad-v1.1-em-f1"
+SEEN_REFERENCES_KEPT = 20  # enough to see what the model read, without bloating results.jsonl
+
+
+def _golds(question: Question) -> tuple[str, ...]:
+    return question.answers if isinstance(question, QAQuestion) and question.answers else (question.answer,)
+
+
+def _evidence_ids(question: Question) -> tuple[str, ...]:
+    return question.evidence_ids if isinstance(question, QAQuestion) else ()
+
+
+class QAJudge:
+    """Scores with the official metrics of the dataset's format; ``grader`` adds the SimpleQA grade."""
+
+    def __init__(self, fmt: QAFormat, grader: Grader | None = None) -> None:
+        self.format = fmt
+        self.grader = grader
+        # HotpotQA's official F1 gives no partial credit on yes/no questions; SQuAD's has no such rule.
+        self.yes_no_strict = fmt is QAFormat.HOTPOTQA
+
+    @property
+    def identity(self) -> dict[str, Any]:
+        identity: dict[str, Any] = {
+            "kind": "qa",
+            "spec": METRICS_VERSION + ("+hotpotqa-yes-no" if self.yes_no_strict else ""),
+            "approximate": False,
+        }
+        if self.grader is not None:
+            grader = self.grader.identity
+            identity.update(
+                spec=f"{identity['spec']}+grade:{grader.get('spec')}",
+                template_sha256=grader.get("template_sha256", ""),
+                approximate=bool(grader.get("approximate")),
+                grader=grader,
+            )
+        return identity
+
+    def blank(self, question: Question) -> dict[str, Any]:
+        fields: dict[str, Any] = {
+            "golds": list(_golds(question)),
+            "short_answer": None,
+            "exact_match": None,
+            "f1": None,
+            "empty_answer": None,
+            "evidence_hits": 0,
+            "evidence_total": len(_evidence_ids(question)) + len(question.urls),
+            "seen_references": [],
+        }
+        if self.grader is not None:
+            fields.update(
+                grade=None, grader_reply=None, grader_approximate=bool(self.grader.identity.get("approximate"))
+            )
+        return fields
+
+    async def judge(self, question: Question, output: SolverOutput) -> dict[str, Any]:
+        short = short_answer(output.answer)
+        em, f1 = best_scores(short, _golds(question), yes_no_strict=self.yes_no_strict)
+        seen = seen_evidence(output.tool_results)
+        hits, total = evidence_hits(seen, _evidence_ids(question), question.urls)
+        fields: dict[str, Any] = {
+            "short_answer": short,
+            "exact_match": em,
+            "f1": f1,
+            "empty_answer": not short,
+            "evidence_hits": hits,
+            "evidence_total": total,
+            "seen_references": sorted(seen.references)[:SEEN_REFERENCES_KEPT],
+        }
+        if self.grader is not None:
+            outcome = await self.grader.grade(
+                question.problem, question.answer, short, answer_type=question.answer_type
+            )
+            fields.update(grade=str(outcome.grade), grader_reply=outcome.raw)
+        return fields
