@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import ssl
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ from urllib.robotparser import RobotFileParser
 import anyio
 import httpx
 
+from mcp_servers.fetch.decoding import ACCEPT_ENCODING, BodyDecoder
 from mcp_servers.fetch.errors import FetchError
 from mcp_servers.fetch.network_guard import GuardedTransport, Resolver, check_url
 
@@ -175,7 +178,12 @@ def make_client(options: FetchOptions) -> httpx.AsyncClient:
         timeout=timeout,
         follow_redirects=False,  # every hop is checked by us before it is requested
         trust_env=False,
-        headers={"User-Agent": options.user_agent, "Accept": "text/html,application/xhtml+xml,*/*;q=0.8"},
+        headers={
+            "User-Agent": options.user_agent,
+            "Accept": "text/html,application/xhtml+xml,*/*;q=0.8",
+            # Only what decoding.BodyDecoder decodes with a bound on its output.
+            "Accept-Encoding": ACCEPT_ENCODING,
+        },
     )
 
 
@@ -189,7 +197,11 @@ class _Response:
 
 
 async def _get_once(client: httpx.AsyncClient, url: str, max_bytes: int, *, page: bool) -> _Response:
-    """One GET without following redirects; the body is read up to max_bytes (a page over it is an error)."""
+    """One GET without following redirects; the body is read up to max_bytes (a page over it is an error).
+
+    The body is read raw and decoded here (see ``decoding``): max_bytes bounds the decoded bytes while they
+    are produced, whatever the number of content encodings, and the bytes on the wire too.
+    """
     try:
         async with client.stream("GET", url) as resp:
             content_type = resp.headers.get("content-type", "")
@@ -203,25 +215,65 @@ async def _get_once(client: httpx.AsyncClient, url: str, max_bytes: int, *, page
                 raise FetchError(
                     f"refused: {url} is {content_type.split(';')[0]}, which fetch cannot read ({SUPPORTED_HINT})"
                 )
-            chunks: list[bytes] = []
-            size = 0
-            # aiter_bytes decodes gzip/deflate, so the cap also bounds a compression bomb.
-            async for chunk in resp.aiter_bytes():
-                size += len(chunk)
-                if size > max_bytes:
-                    if not page:
-                        break  # robots.txt: the first part is enough
-                    raise FetchError(f"refused: {url} is over the {max_bytes:,}-byte limit")
-                chunks.append(chunk)
-            return _Response(resp.status_code, resp.reason_phrase, content_type, location, b"".join(chunks))
+            decoder = BodyDecoder(resp.headers.get("content-encoding", ""), url)
+            body = await _read_bounded(resp, decoder, url, max_bytes, page=page)
+            return _Response(resp.status_code, resp.reason_phrase, content_type, location, body)
     except httpx.TimeoutException:
         raise FetchError(f"timed out: {url} did not answer in time") from None
     except httpx.TooManyRedirects:  # pragma: no cover - redirects are followed by hand
         raise FetchError(f"too many redirects from {url}") from None
     except httpx.InvalidURL as exc:
-        raise FetchError(f"refused: {url!r} is not a valid URL ({exc})") from None
+        raise FetchError(f"refused: {url!r} is not a valid URL ({one_line(exc)})") from None
     except httpx.HTTPError as exc:
-        raise FetchError(f"could not fetch {url}: {exc or type(exc).__name__}") from None
+        raise FetchError(f"could not fetch {url}: {_transport_reason(exc)}") from None
+    except OSError as exc:  # a socket error httpcore did not wrap
+        raise FetchError(f"could not fetch {url}: {one_line(exc)}") from None
+
+
+async def _read_bounded(resp: httpx.Response, decoder: BodyDecoder, url: str, max_bytes: int, *, page: bool) -> bytes:
+    """The decoded body, refused (a page) or cut (robots.txt) as soon as it passes max_bytes, decoded or raw."""
+    chunks: list[bytes] = []
+    size = raw_size = 0
+    async for raw in _raw_chunks(resp):
+        raw_size += len(raw)
+        for piece in decoder.decode(raw):
+            size += len(piece)
+            if size > max_bytes or raw_size > max_bytes:
+                if not page:
+                    chunks.append(piece[: max(0, max_bytes - (size - len(piece)))])
+                    return b"".join(chunks)  # robots.txt: the first part is enough
+                raise FetchError(f"refused: {url} is over the {max_bytes:,}-byte limit (after decoding)")
+            chunks.append(piece)
+    return b"".join(chunks)
+
+
+async def _raw_chunks(resp: httpx.Response) -> AsyncIterator[bytes]:
+    """The body as it came over the wire, in the pieces it came in."""
+    if resp.is_stream_consumed:
+        # A response built in memory (httpx.MockTransport in tests) holds its undecoded bytes already.
+        yield resp.content
+        return
+    async for raw in resp.aiter_raw():
+        yield raw
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception's message on one line (its type name when it has none)."""
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _transport_reason(exc: httpx.HTTPError) -> str:
+    """Why a request failed, said for a person: TLS and connection failures get their own words."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ssl.SSLError):
+            return f"the TLS handshake failed ({one_line(cause)})"
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(exc, httpx.ConnectError):
+        return f"could not connect ({one_line(exc)})"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return f"the server broke the HTTP protocol ({one_line(exc)})"
+    return one_line(exc)
 
 
 async def _follow(

@@ -211,8 +211,7 @@ class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
         else:
             if self._refuse_private and is_local_name(host):
                 raise RefusedURL(f"refused: {host} is this machine (a loopback name) {ALLOW_HINT}")
-            with anyio.fail_after(timeout) if timeout else nullcontext():
-                addresses = await self._resolver(host, port)
+            addresses = await self._resolve(host, port, timeout)
             if not addresses:
                 raise RefusedURL(f"refused: {host} did not resolve to any address")
         # Every address must pass: a name that resolves to one public and one private address is refused,
@@ -230,6 +229,17 @@ class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
                 last_error = exc
         assert last_error is not None
         raise last_error
+
+    async def _resolve(self, host: str, port: int, timeout: float | None) -> list[str]:
+        """The resolver's addresses for host; a failed or slow lookup is a FetchError with a one-line reason."""
+        try:
+            with anyio.fail_after(timeout) if timeout else nullcontext():
+                return await self._resolver(host, port)
+        except TimeoutError:
+            raise FetchError(f"timed out: looking up {host} took longer than {timeout:g} s") from None
+        except OSError as exc:  # socket.gaierror is an OSError: unknown name, no DNS server, ...
+            reason = exc.strerror or " ".join(str(exc).split()) or type(exc).__name__
+            raise FetchError(f"could not resolve {host}: {reason} (check the host name in the URL)") from None
 
     async def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None

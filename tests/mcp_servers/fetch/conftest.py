@@ -26,6 +26,8 @@ class Reply:
     wait_for: threading.Event | None = None
     # Send the body without Content-Length (read until close), as a streaming server would.
     chunked: bool = False
+    # After sending the body, hold the connection open until this event is set (a server stalling mid-body).
+    hold_after: threading.Event | None = None
 
 
 @dataclass
@@ -66,6 +68,9 @@ def _handler(site: LocalSite) -> type[BaseHTTPRequestHandler]:
                     self.send_header("Content-Length", str(len(reply.body)))
                 self.end_headers()
                 self.wfile.write(reply.body)
+                if reply.hold_after is not None:
+                    self.wfile.flush()
+                    reply.hold_after.wait(timeout=30)
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up (size cap, timeout): that is what the test wanted
 

@@ -43,6 +43,25 @@ def test_a_loopback_url_is_refused_with_a_one_line_reason(local_site: LocalSite,
     assert local_site.requests == []
 
 
+@pytest.mark.slow
+def test_an_unknown_host_is_one_line_without_a_traceback(janagent_home: Path) -> None:
+    # .invalid never resolves (RFC 6761), so this asks the real resolver and still touches no network.
+    proc = subprocess.run(
+        [sys.executable, "-m", "agent", "fetch", "http://nonexistent-host.invalid/"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "JANAGENT_HOME": str(janagent_home), "COLUMNS": "200"},
+        check=False,
+    )
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    # "could not resolve" from a resolver that answers; "timed out: looking up" from one that does not.
+    assert lines[0].startswith(("error: could not resolve nonexistent-host.invalid", "error: timed out: looking up"))
+    assert proc.stdout == ""
+
+
 def test_several_urls_report_each_failure_and_still_print_the_good_ones(local_site: LocalSite) -> None:
     good = local_site.page("/page.html", PAGE)
     result = CliRunner().invoke(app, ["fetch", local_site.url("/missing"), good, "--allow-private-network"])
