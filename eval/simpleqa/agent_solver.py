@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
 
 from eval.simpleqa.solver import SolverError, SolverOutput
 
@@ -23,9 +26,7 @@ def agent_identity(
 ) -> dict[str, Any]:
     """What answers the questions, as summary.json records it (all but the model's own sampling defaults is
     known before the model is loaded; ``sampling_overrides`` are the values the user gave)."""
-    # The loop uses the model's own defaults unless the config sets sampling explicitly.
-    default = getattr(model, "default_sampling", None) if model is not None else None
-    sampling = config.sampling if default is None or "sampling" in config.model_fields_set else default
+    sampling = config.sampling_for(model)  # exactly what the loop will use
     return {
         "spec": spec,
         "base_url": base_url,
@@ -79,9 +80,14 @@ class AgentSolver:
                 "completion_tokens": result.usage.completion_tokens,
             },
             latency_s=time.perf_counter() - started,
-            steps=sum(1 for step in result.steps if step.get("kind") == "model"),  # model turns, not trace events
-            tool_results=seen_tool_results(result.steps),
+            steps=sum(1 for step in _step_dicts(result.steps) if step.get("kind") == "model"),  # model turns
+            tool_results=seen_tool_results(_step_dicts(result.steps)),
         )
+
+
+def _step_dicts(steps: Sequence[Any]) -> list[dict[str, Any]]:
+    """A run's trace events as plain dicts, whether the loop hands them over as records or as dicts."""
+    return [step.model_dump() if isinstance(step, BaseModel) else dict(step) for step in steps]
 
 
 def seen_tool_results(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:

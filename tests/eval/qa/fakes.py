@@ -112,9 +112,14 @@ def searching_reader(questions: int) -> ScriptedModel:
     return ScriptedModel(turns, name="scripted-searcher")
 
 
+def reply_first_title(messages: list[Message], tools: list[ToolSpec]) -> str:
+    """One scripted turn of a model given the hits in its prompt: the first hit's title."""
+    return first_title(messages)
+
+
 def prompt_reader(questions: int) -> ScriptedModel:
     """A model given the hits in its prompt (the retrieve baseline): replies with the first hit's title."""
-    turns: list[ScriptedTurn] = [lambda messages, tools: first_title(messages) for _ in range(questions)]
+    turns: list[ScriptedTurn] = [reply_first_title] * questions
     return ScriptedModel(turns, name="scripted-reader")
 
 
