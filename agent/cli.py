@@ -1,9 +1,9 @@
-"""The `janagent` console script: a thin typer app that each command module registers into."""
+"""The `janagent` console script: a thin typer app that each registered command group adds to."""
 
 from __future__ import annotations
 
-import importlib
 import sys
+from importlib.metadata import entry_points
 
 import typer
 from rich.console import Console
@@ -22,32 +22,30 @@ bench_app = typer.Typer(
 )
 app.add_typer(bench_app, name="bench")
 
-# Every module registers its own commands so that each stays small and owns its imports.
-COMMAND_MODULES = (
-    "index_cmds",
-    "embed_cmds",
-    "fetch_cmds",
-    "ask_cmds",
-    "serve_cmds",
-    "simpleqa_cmds",
-    "models_cmds",
-)
-
 err_console = Console(stderr=True)
+COMMAND_GROUP = "janagent.commands"
 
 
-def _register_all() -> None:
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"agent.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"agent.commands.{name}":
-                continue  # a command group not built yet
-            raise
-        module.register(app, bench_app)
+def register_commands(typer_app: typer.Typer, bench: typer.Typer) -> list[str]:
+    """Load every command group registered under the ``janagent.commands`` entry points (as simonw/llm's
+    plugins do) and let each add its commands; return their names.
+
+    The CLI imports no command module by name, so a package registers its commands without the CLI
+    knowing it. A group that fails to import is an error, never skipped: a typo must not look like a
+    command that was never built.
+    """
+    found = sorted(entry_points(group=COMMAND_GROUP), key=lambda entry: entry.name)
+    if not found:
+        raise RuntimeError(
+            f"no {COMMAND_GROUP!r} entry points: janagent's package metadata is missing or stale; "
+            "reinstall it (pip install -e .)"
+        )
+    for entry in found:
+        entry.load()(typer_app, bench)
+    return [entry.name for entry in found]
 
 
-_register_all()
+register_commands(app, bench_app)
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ means "not given"), and a broken config file becomes a one-line error that names
 from __future__ import annotations
 
 import json
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,8 @@ from mcp_servers.errors import JanagentError
 from mcp_servers.home import config_path
 
 DEFAULT_MODEL = "Menlo/Jan-nano"
+# The settings that override the model's sampling defaults.
+SAMPLING_SETTINGS = ("temperature", "top_p", "top_k", "max_tokens", "seed")
 
 
 class Settings(BaseSettings):
@@ -54,17 +57,27 @@ class Settings(BaseSettings):
         # The config file lives in JANAGENT_HOME, which is only known at load time (tests move it).
         return (init_settings, env_settings, JsonConfigSettingsSource(settings_cls, json_file=config_path()))
 
+    def sampling_overrides(self) -> dict[str, Any]:
+        """The sampling values the user gave (flags, env, config file); the model's profile supplies the rest."""
+        return {name: value for name in SAMPLING_SETTINGS if (value := getattr(self, name)) is not None}
+
     def sampling(self) -> Sampling:
         """Jan-nano's sampling defaults with whatever the user overrode."""
-        overrides = {
-            name: value
-            for name in ("temperature", "top_p", "top_k", "max_tokens", "seed")
-            if (value := getattr(self, name)) is not None
-        }
-        return Sampling(**overrides)
+        return Sampling(**self.sampling_overrides())
 
     def api_key_value(self) -> str | None:
         return self.api_key.get_secret_value() if self.api_key is not None else None
+
+
+def settings_from_flags(parameters: Mapping[str, Any], *, ignore: Collection[str] = ()) -> Settings:
+    """Settings for a command: each of its ``parameters`` named like a setting is that setting's flag.
+
+    Commands pass ``locals()``, so a new flag needs no forwarding code; ``ignore`` names parameters that
+    share a setting's name but mean something else (``bench simpleqa --seed`` samples questions).
+    """
+    return load_settings(
+        **{name: value for name, value in parameters.items() if name in Settings.model_fields and name not in ignore}
+    )
 
 
 def load_settings(**flags: Any) -> Settings:

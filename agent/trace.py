@@ -1,6 +1,6 @@
 """Progress events of a run, and the JSONL trace file that records every one of them.
 
-The loop emits ``AgentEvent``s; the CLI fans them out to the live progress display and to a
+The loop emits ``AgentEvent``s (typed records, agent/steps.py); the CLI fans them out to the live progress display and to a
 ``TraceWriter``, which writes one JSON object per line under JANAGENT_HOME/runs/.
 """
 
@@ -12,22 +12,12 @@ import uuid
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, Literal
+from typing import IO, Any
 
-from pydantic import BaseModel, Field
-
+from agent.steps import AgentEvent, EventKind
 from mcp_servers.home import runs_dir
 
-EventKind = Literal["start", "retrieve", "model", "tool", "warning", "final_request", "answer", "error"]
-
-
-class AgentEvent(BaseModel):
-    """One step of a run: what happened (``kind``), in which round (``step``), and its details."""
-
-    kind: EventKind
-    step: int = 0
-    t: float = Field(default=0.0, description="Seconds since the run started")
-    data: dict[str, Any] = Field(default_factory=dict)
+__all__ = ["AgentEvent", "EventKind", "TraceWriter", "read_trace"]
 
 
 class TraceWriter:

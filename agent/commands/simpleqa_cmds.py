@@ -95,8 +95,8 @@ def simpleqa(
 ) -> None:
     """Run SimpleQA through the agent and print summary.json; results, report and charts go to --out."""
     setup_started = time.perf_counter()
-    from agent.commands import ask_cmds
-    from agent.settings import load_settings
+    from agent.session import loop_config as session_loop_config
+    from agent.settings import settings_from_flags
     from eval.simpleqa.agent_solver import agent_identity
     from eval.simpleqa.benchmark import BenchmarkPlan, preflight
     from eval.simpleqa.dataset import DatasetFormat, download_dataset, load_dataset, select_questions
@@ -105,18 +105,7 @@ def simpleqa(
 
     if resume and out is None:
         raise JanagentError("--resume needs --out DIR, the run directory to continue")
-    settings = load_settings(
-        model=model,
-        base_url=base_url,
-        api_key=api_key,
-        mcp_config=mcp_config,
-        max_steps=max_steps,
-        retrieve_first=retrieve_first,
-        temperature=temperature,
-        top_p=top_p,
-        top_k=top_k,
-        max_tokens=max_tokens,
-    )
+    settings = settings_from_flags(locals(), ignore={"seed"})  # --seed samples the questions, not the model
     path = dataset if dataset is not None else download_dataset(cache_dir())
     data = load_dataset(path, DatasetFormat(dataset_format.value) if dataset_format else None)
     questions = select_questions(data.questions, limit=limit, seed=seed, topics=topic or [], fmt=data.format)
@@ -126,7 +115,7 @@ def simpleqa(
         else ("simpleqa-verified" if data.format is DatasetFormat.VERIFIED else "simple-evals")
     )
     run_dir = out if out is not None else runs_dir() / time.strftime("simpleqa-%Y%m%d-%H%M%S")
-    loop_config = ask_cmds.loop_config(settings)  # sampling: the model's defaults with the user's overrides
+    loop_config = session_loop_config(settings)  # sampling: the model's defaults with the user's overrides
     tools_label = _tools_label(tools, settings.mcp_config)
     plan = BenchmarkPlan(
         dataset=data,
@@ -139,7 +128,7 @@ def simpleqa(
         config=RunConfig(concurrency=concurrency, timeout_s=timeout, retries=retries),
     )
     model_identity = agent_identity(
-        settings.model, settings.base_url, tools_label, loop_config, sampling_overrides=_sampling_overrides(settings)
+        settings.model, settings.base_url, tools_label, loop_config, sampling_overrides=settings.sampling_overrides()
     )
     done = preflight(plan, model_identity, _grader_identity(grader, grader_base_url, template_name))
     if done is not None:
@@ -188,12 +177,6 @@ def simpleqa(
         + f"\nwritten: {run_dir}/results.jsonl, summary.json, report.md, charts",
         highlight=False,
     )
-
-
-def _sampling_overrides(settings: Settings) -> dict[str, Any]:
-    """The sampling values the user gave (flags, env, config file); the model's profile supplies the rest."""
-    names = ("temperature", "top_p", "top_k", "max_tokens", "seed")
-    return {name: value for name in names if (value := getattr(settings, name)) is not None}
 
 
 def _tools_label(tools: ToolsMode, mcp_config: Path | None) -> str:
@@ -257,7 +240,7 @@ async def _run(
     grader_api_key: str | None,
     template_name: str,
 ) -> BenchmarkOutcome:
-    from agent.commands.ask_cmds import build_model
+    from agent.session import build_model
     from eval.simpleqa.agent_solver import AgentSolver
     from eval.simpleqa.benchmark import run_benchmark
     from eval.simpleqa.progress import RichProgress
@@ -293,7 +276,7 @@ async def _run(
             spec=settings.model,
             base_url=settings.base_url,
             tools=tools_label,
-            sampling_overrides=_sampling_overrides(settings),
+            sampling_overrides=settings.sampling_overrides(),
         )
         approximate = bool(grader.identity.get("approximate"))
         with RichProgress(approximate=approximate, console=err_console) as bar:

@@ -8,9 +8,14 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any
 
 from pydantic import BaseModel, Field
+
+from agent.models.profiles import DEFAULT, ModelProfile
+from agent.models.sampling import Sampling
+
+__all__ = ["Message", "Model", "ModelResponse", "Sampling", "ToolCall", "ToolSpec", "Usage"]
 
 # {"role": "system"|"user"|"assistant"|"tool", "content": str, "tool_calls"?: [...], "tool_call_id"?: str, "name"?: str}
 Message = dict[str, Any]
@@ -47,23 +52,22 @@ class ModelResponse(BaseModel):
     tool_call_errors: list[str] = Field(default_factory=list)
 
 
-class Sampling(BaseModel):
-    """Sampling settings; the defaults are Jan-nano's recommended ones (non-thinking mode)."""
-
-    temperature: float = 0.7
-    top_p: float = 0.8
-    top_k: int = 20
-    min_p: float = 0.0
-    max_tokens: int = 1024
-    seed: int | None = None
-
-
 class Model(ABC):
-    """A chat model that may call tools. A new backend implements ``generate`` and little else."""
+    """A chat model that may call tools. A new backend implements ``generate`` and little else.
 
-    # True when the model emits tool calls on its own; False selects the retrieve-first loop.
-    calls_tools: ClassVar[bool] = True
+    What the loop needs to know about a model is declared here, so that no caller probes for it: a backend
+    sets these per instance (usually from its profile) or keeps the defaults.
+    """
+
     name: str = "model"
+    # What janagent assumes about the model's family (profiles.py): tool calling, sampling, template switches.
+    profile: ModelProfile = DEFAULT
+    # True when the model emits tool calls on its own; False selects the retrieve-first loop.
+    calls_tools: bool = True
+    # The sampling the loop uses unless its config sets one: the profile's, with the user's overrides.
+    default_sampling: Sampling = Sampling()
+    # Context length in tokens where the backend knows it (None: unknown; the server says when it is exceeded).
+    context_length: int | None = None
 
     @abstractmethod
     async def generate(

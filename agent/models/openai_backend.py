@@ -104,7 +104,7 @@ class OpenAIModel(Model):
                 f"no API key for {self.base_url}; set {API_KEY_ENV} (or {OPENAI_KEY_ENV}), "
                 f"or point --base-url / {BASE_URL_ENV} at your own server"
             )
-        self.calls_tools = calls_tools  # type: ignore[misc]  # per-instance capability from the profile
+        self.calls_tools = calls_tools
         self.default_sampling = sampling or Sampling()
         self.context_length: int | None = None  # the server knows it; a 400 says when it is exceeded
         self.stream = stream

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent.models.base import Sampling
+from agent.models.sampling import Sampling
 
 # Jan-nano-128k extends Qwen3's 40,960 native positions with YaRN, factor 3.2 (as its card and vLLM do).
 JAN_NANO_128K_ROPE: dict[str, Any] = {

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from typing import ClassVar
 
 from agent.models.base import Message, Model, ModelResponse, Sampling, ToolCall, ToolSpec
 
@@ -21,8 +20,6 @@ class ScriptedModel(Model):
     is given, so a script can also exercise malformed ``<tool_call>`` text exactly as a real model emits it.
     """
 
-    calls_tools: ClassVar[bool] = True
-
     def __init__(
         self,
         turns: list[ScriptedTurn],
@@ -34,7 +31,7 @@ class ScriptedModel(Model):
         self._turns = list(turns)
         self.name = name
         self._parse_text = parse_text
-        self.calls_tools = calls_tools  # type: ignore[misc]  # per-instance override of the class capability
+        self.calls_tools = calls_tools
         self.requests: list[tuple[list[Message], list[ToolSpec], Sampling]] = []
 
     @staticmethod

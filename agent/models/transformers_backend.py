@@ -49,7 +49,7 @@ class TransformersModel(Model):
         self.tokenizer = tokenizer
         self.name = name
         self.profile = profile
-        self.calls_tools = profile.calls_tools  # type: ignore[misc]  # per-instance capability from the profile
+        self.calls_tools = profile.calls_tools
         self.default_sampling = sampling or profile.sampling
         self.prefix_cache = PrefixCache(enabled=reuse_cache)
         self.native_tools = _template_renders_tools(tokenizer)

@@ -20,7 +20,7 @@ from starlette.routing import Route
 from typer.testing import CliRunner
 
 from agent.cli import app
-from agent.commands.ask_cmds import build_model
+from agent.session import build_model
 from agent.settings import load_settings
 from agent.trace import read_trace
 from mcp_servers.errors import JanagentError

@@ -30,8 +30,13 @@ def tool_messages(messages: list[Message]) -> list[Message]:
     return [m for m in messages if m["role"] == "tool"]
 
 
+def records(result: AgentResult) -> list[dict[str, Any]]:
+    """The steps as traces and ``ask --json`` write them."""
+    return [step.model_dump() for step in result.steps]
+
+
 def tool_events(result: AgentResult) -> list[dict[str, Any]]:
-    return [s for s in result.steps if s["kind"] == "tool" and s["data"]["phase"] == "end"]
+    return [s for s in records(result) if s["kind"] == "tool" and s["data"]["phase"] == "end"]
 
 
 def call(name: str, call_id: str, **arguments: Any) -> ToolCall:
@@ -180,7 +185,7 @@ async def test_over_the_context_budget_the_oldest_tool_results_are_shortened_fir
         assert "shortened to fit the context" in first or first == REMOVED_MARKER
         assert third.startswith("Page https://c.example/") and len(third) > 1900  # the newest is kept whole
         assert len(first) <= len(second) <= len(third)
-        warnings = [s for s in result.steps if s["kind"] == "warning"]
+        warnings = [s for s in records(result) if s["kind"] == "warning"]
         assert warnings and "context over budget" in warnings[0]["data"]["message"]
 
 
@@ -198,7 +203,7 @@ async def test_when_the_rounds_run_out_the_model_is_asked_once_for_a_final_answe
         assert final_tools == []
         assert final_messages[-1]["role"] == "user" and "final answer" in final_messages[-1]["content"]
         assert result.answer == "Georges Seurat"
-        assert [s["kind"] for s in result.steps].count("final_request") == 1
+        assert [s["kind"] for s in records(result)].count("final_request") == 1
 
 
 async def test_retrieve_first_searches_the_question_before_the_first_turn() -> None:
@@ -214,7 +219,7 @@ async def test_retrieve_first_searches_the_question_before_the_first_turn() -> N
         assert json.loads(messages[2]["tool_calls"][0]["function"]["arguments"]) == {"query": QUESTION, "k": 3}
         assert "Georges Seurat" in messages[3]["content"]
         assert messages[4]["content"].endswith(QUESTION)  # asked again, after the results
-        assert [s["kind"] for s in result.steps][:2] == ["start", "retrieve"]
+        assert [s["kind"] for s in records(result)][:2] == ["start", "retrieve"]
         assert tool_events(result)[0]["data"]["kind"] == "retrieve"
         assert result.sources == ["https://en.wikipedia.org/wiki/Georges_Seurat"]
 
@@ -244,7 +249,7 @@ async def test_a_model_failure_ends_the_run_with_an_error_instead_of_raising() -
         result = await run_agent("q", model, toolbox)
         assert result.answer == ""
         assert result.error is not None and "ScriptExhaustedError" in result.error
-        assert result.steps[-1]["kind"] == "answer"
+        assert records(result)[-1]["kind"] == "answer"
 
 
 async def test_an_empty_reply_gets_one_nudge() -> None:
@@ -280,7 +285,7 @@ async def test_events_stream_every_step_and_timing_and_usage_add_up() -> None:
         result = await run_agent("q", ScriptedModel(turns), toolbox, on_event=events.append)
         kinds = [e.kind for e in events]
         assert kinds == ["start", "model", "tool", "tool", "model", "answer"]
-        assert [e.model_dump() for e in events] == result.steps
+        assert [e.model_dump() for e in events] == records(result)
         assert result.usage == Usage(prompt_tokens=30, completion_tokens=8)
         timing = result.timing
         assert set(timing) == {"total_s", "model_s", "tools_s", "overhead_s"}

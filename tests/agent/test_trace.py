@@ -21,7 +21,7 @@ async def test_the_trace_records_every_step_of_a_run_as_json_lines() -> None:
     assert path.parent == runs_dir()
     assert path.name.endswith(".jsonl") and "who-painted-la-grande-jatte" in path.name
     records = read_trace(path)
-    assert records == result.steps
+    assert records == [step.model_dump(mode="json") for step in result.steps]
     assert [r["kind"] for r in records] == ["start", "model", "tool", "tool", "model", "answer"]
     assert records[0]["data"]["question"] == "Who painted La Grande Jatte?"
     assert records[3]["data"]["name"] == "search" and "Georges Seurat" in records[3]["data"]["result"]

@@ -1,0 +1,37 @@
+"""Command-line options shared by the commands that run the agent (typer ``Annotated`` aliases).
+
+A non-command module, so that command modules share them without importing each other.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+ModelOpt = Annotated[
+    str | None, typer.Option("--model", "-m", help="Model spec: Menlo/Jan-nano, path, .gguf, openai:NAME, smollm2")
+]
+BaseUrlOpt = Annotated[
+    str | None, typer.Option("--base-url", help="OpenAI-compatible server URL (vLLM, llama.cpp, Jan, Ollama)")
+]
+McpConfigOpt = Annotated[
+    Path | None, typer.Option("--mcp-config", help="mcpServers JSON file (default: JANAGENT_HOME/mcp.json, else ours)")
+]
+MaxStepsOpt = Annotated[int | None, typer.Option("--max-steps", min=0, help="Maximum tool rounds (default 20)")]
+SeedOpt = Annotated[int | None, typer.Option("--seed", help="Seed for reproducible sampling")]
+RetrieveOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--retrieve-first/--no-retrieve-first",
+        help="Search the question before the first turn (default: for models that do not call tools)",
+    ),
+]
+TemperatureOpt = Annotated[
+    float | None, typer.Option("--temperature", min=0.0, help="Sampling temperature (0: greedy)")
+]
+TopPOpt = Annotated[float | None, typer.Option("--top-p", min=0.0, max=1.0)]
+TopKOpt = Annotated[int | None, typer.Option("--top-k", min=0)]
+MaxTokensOpt = Annotated[int | None, typer.Option("--max-tokens", min=1, help="Cap on tokens per model turn")]
+NoToolsOpt = Annotated[bool, typer.Option("--no-tools", help="Closed-book: start no servers, offer no tools")]

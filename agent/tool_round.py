@@ -1,0 +1,123 @@
+"""One round of tool calls: new calls run in parallel, repeats are not run again, every result is capped.
+
+Nothing a tool does crashes a run: errors, timeouts and dead servers come back as error results the model
+can correct, and a call the parser could not read becomes an error tool message.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+import anyio
+
+from agent import prompts
+from agent.models.base import Message, ToolCall
+from agent.models.messages import tool_message
+from agent.sources import SourcePassage
+from agent.steps import CallKind, StepData, ToolEndStep, ToolStartStep
+from agent.toolbox import Toolbox, ToolResult
+
+TRUNCATION_MARKER = "[... truncated: showing {shown} of {total} characters ...]"
+
+
+def cap_result(text: str, limit: int) -> tuple[str, bool]:
+    """Cut ``text`` to about ``limit`` characters (at a line end when one is near) with an explicit marker."""
+    if len(text) <= limit:
+        return text, False
+    cut = text.rfind("\n", int(limit * 0.8), limit)
+    cut = cut if cut > 0 else limit
+    return text[:cut].rstrip() + "\n" + TRUNCATION_MARKER.format(shown=cut, total=len(text)), True
+
+
+def call_key(name: str, arguments: dict[str, Any]) -> str:
+    """Identity of a call for repeat detection: the name and the arguments in canonical JSON."""
+    return name + "\x00" + json.dumps(arguments, sort_keys=True, ensure_ascii=False, default=str)
+
+
+class ToolRunner:
+    """Runs the tool calls of a run's rounds and keeps what they add up to (passages, counts, time)."""
+
+    def __init__(self, toolbox: Toolbox, result_chars: int, emit: Callable[[int, StepData], None]) -> None:
+        self.toolbox = toolbox
+        self.result_chars = result_chars
+        self.emit = emit
+        self.seen_calls: dict[str, int] = {}  # call_key -> the step that first made the call
+        self.passages: list[SourcePassage] = []
+        self.calls_run = 0
+        self.seconds = 0.0
+
+    async def run(self, step: int, calls: list[ToolCall], errors: list[str], kind: CallKind = "call") -> list[Message]:
+        """Run the new calls of a turn in parallel; return one tool message per call and per error, in order."""
+        results: list[ToolResult | None] = [None] * len(calls)
+        kinds: list[CallKind] = [kind] * len(calls)
+        durations = [0.0] * len(calls)
+        to_run: list[int] = []
+        for i, call in enumerate(calls):
+            key = call_key(call.name, call.arguments)
+            if key in self.seen_calls:
+                results[i] = ToolResult(text=prompts.repeated_call_warning(call.name, self.seen_calls[key]))
+                kinds[i] = "repeated"
+            else:
+                self.seen_calls[key] = step
+                to_run.append(i)
+                self.emit(step, ToolStartStep(kind=kind, id=call.id, name=call.name, arguments=call.arguments))
+
+        async def run_one(i: int) -> None:
+            began = time.perf_counter()
+            results[i] = await self._call(calls[i])
+            durations[i] = time.perf_counter() - began
+
+        began = time.perf_counter()
+        if len(to_run) == 1:
+            await run_one(to_run[0])
+        elif to_run:
+            async with anyio.create_task_group() as group:
+                for i in to_run:
+                    group.start_soon(run_one, i)
+        self.seconds += time.perf_counter() - began
+        self.calls_run += len(to_run)
+
+        messages = []
+        for i, call in enumerate(calls):
+            result = results[i]
+            assert result is not None
+            messages.append(self._message(step, call, result, kinds[i], durations[i]))
+        for n, detail in enumerate(errors, start=1):
+            invalid = ToolCall(id=f"call_invalid_{step}_{n}", name="")
+            result = ToolResult(text=prompts.malformed_call_error(detail), is_error=True)
+            messages.append(self._message(step, invalid, result, "malformed", 0.0))
+        return messages
+
+    async def _call(self, call: ToolCall) -> ToolResult:
+        try:
+            return await self.toolbox.call(call.name, call.arguments)
+        except Exception as exc:  # a Toolbox promises not to raise; a run must survive one that does
+            return ToolResult(text=f"Error: {call.name} failed: {type(exc).__name__}: {exc}", is_error=True)
+
+    def _message(self, step: int, call: ToolCall, result: ToolResult, kind: CallKind, duration_s: float) -> Message:
+        content, truncated = cap_result(result.text, self.result_chars)
+        message = tool_message(call, content)
+        if kind == "malformed":
+            del message["name"]  # there is no tool to name
+        elif not result.is_error and kind != "repeated":
+            self.passages.extend(result.passages)
+        self.emit(
+            step,
+            ToolEndStep(
+                kind=kind,
+                id=call.id,
+                name=call.name if kind != "malformed" else None,
+                arguments=call.arguments,
+                result=content,
+                is_error=result.is_error,
+                truncated=truncated,
+                chars=len(result.text),
+                sources=result.sources,
+                duration_s=round(duration_s, 6),
+                full_result=result.text if truncated else None,
+            ),
+        )
+        return message
