@@ -24,6 +24,20 @@ def _evidence_ids(question: Question) -> tuple[str, ...]:
     return question.evidence_ids if isinstance(question, QAQuestion) else ()
 
 
+def judge_identity(fmt: QAFormat, grader: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What judges a run (the metric version, and the SimpleQA grader's identity when there is one)."""
+    spec = METRICS_VERSION + ("+hotpotqa-yes-no" if fmt is QAFormat.HOTPOTQA else "")
+    identity: dict[str, Any] = {"kind": "qa", "spec": spec, "approximate": False}
+    if grader is not None:
+        identity.update(
+            spec=f"{spec}+grade:{grader.get('spec')}",
+            template_sha256=grader.get("template_sha256", ""),
+            approximate=bool(grader.get("approximate")),
+            grader=grader,
+        )
+    return identity
+
+
 class QAJudge:
     """Scores with the official metrics of the dataset's format; ``grader`` adds the SimpleQA grade."""
 
@@ -35,20 +49,7 @@ class QAJudge:
 
     @property
     def identity(self) -> dict[str, Any]:
-        identity: dict[str, Any] = {
-            "kind": "qa",
-            "spec": METRICS_VERSION + ("+hotpotqa-yes-no" if self.yes_no_strict else ""),
-            "approximate": False,
-        }
-        if self.grader is not None:
-            grader = self.grader.identity
-            identity.update(
-                spec=f"{identity['spec']}+grade:{grader.get('spec')}",
-                template_sha256=grader.get("template_sha256", ""),
-                approximate=bool(grader.get("approximate")),
-                grader=grader,
-            )
-        return identity
+        return judge_identity(self.format, self.grader.identity if self.grader is not None else None)
 
     def blank(self, question: Question) -> dict[str, Any]:
         fields: dict[str, Any] = {

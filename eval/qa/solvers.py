@@ -104,11 +104,9 @@ class RetrieveSolver:
 
     @staticmethod
     def _greedy(model: Model, max_tokens: int | None) -> Sampling:
-        from agent.models.base import Sampling
-
-        base = getattr(model, "default_sampling", None)
-        base = base if isinstance(base, Sampling) else Sampling()
-        return base.model_copy(update={"temperature": 0.0, "max_tokens": max_tokens or RETRIEVE_MAX_TOKENS})
+        # The model's own sampling (its profile with the user's overrides), made greedy and short.
+        update = {"temperature": 0.0, "max_tokens": max_tokens or RETRIEVE_MAX_TOKENS}
+        return model.default_sampling.model_copy(update=update)
 
     @property
     def identity(self) -> dict[str, Any]:

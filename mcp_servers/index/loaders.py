@@ -1,8 +1,11 @@
 """Read documents from files and folders: text, markdown, HTML, PDF, JSONL (also BEIR) and Wikipedia summaries.
 
 Every loader yields :class:`Document` lazily so that a million-record JSONL file streams through the
-index without being held in memory. Each document carries ``source_path`` (the resolved file), which is
-how re-adding a changed file replaces all of its chunks.
+index without being held in memory, and a big text is cut into parts (``text_parts``) so one huge file
+streams too. Each document carries ``source_path`` (the resolved file), which is how re-adding a changed
+file replaces all of its chunks. Binary files named like text and empty files are skipped, and said so
+(``file_checks.LoadReport``); text that is not UTF-8 where UTF-8 is required, and gzip files that are not
+gzip, are one-line errors naming the file and line.
 """
 
 from __future__ import annotations
@@ -10,13 +13,16 @@ from __future__ import annotations
 import gzip
 import json
 import re
-from collections.abc import Iterable, Iterator
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from importlib import resources
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 from urllib.parse import quote
 
 from mcp_servers.errors import JanagentError
+from mcp_servers.index.file_checks import LoadReport, sniff
+from mcp_servers.index.text_parts import PART_CHARS, part_id, read_parts, split_document
 from mcp_servers.types import Document
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown")
@@ -24,6 +30,11 @@ HTML_SUFFIXES = (".html", ".htm")
 SUPPORTED_SUFFIXES = (*TEXT_SUFFIXES, *HTML_SUFFIXES, ".pdf", ".jsonl", ".jsonl.gz", ".json", ".json.gz")
 
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
+# The longest JSONL line read: one record must fit in memory, a line that never ends must not be read whole.
+MAX_LINE_BYTES = 64 * 1024 * 1024
+_TEXT_READERS_SNIFFED = (*TEXT_SUFFIXES, *HTML_SUFFIXES)
+# Files of records: a record with empty text is the user's data, kept as it is.
+_RECORD_SUFFIXES = (".jsonl", ".jsonl.gz", ".json", ".json.gz")
 
 
 def wikipedia_url(title: str, lang: str = "en") -> str:
@@ -40,23 +51,21 @@ def _suffix(path: Path) -> str:
     return path.suffix.lower()
 
 
-def _open_text(path: Path) -> IO[str]:
-    if path.name.lower().endswith(".gz"):
-        return gzip.open(path, "rt", encoding="utf-8")
-    return path.open(encoding="utf-8")
-
-
 def _read_plain(path: Path) -> Iterator[Document]:
-    text = path.read_text(encoding="utf-8", errors="replace")
-    title = path.stem
-    if _suffix(path) in (".md", ".markdown"):
-        match = _MD_HEADING.search(text)
-        if match:
-            title = match.group(1)
-        # Heading markers are layout, not words: "## History" is indexed and shown as "History".
-        text = _MD_HEADING.sub(r"\1", text)
+    # Read a part at a time: a 55 MB file with no line break never sits in memory whole.
     key = str(path)
-    yield Document(id=key, title=title, text=text, source_path=key)
+    markdown = _suffix(path) in (".md", ".markdown")
+    title = path.stem
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        for ordinal, text in enumerate(read_parts(handle)):
+            if markdown:
+                match = _MD_HEADING.search(text) if ordinal == 0 else None
+                if match:
+                    title = match.group(1)
+                # Heading markers are layout, not words: "## History" is indexed and shown as "History".
+                text = _MD_HEADING.sub(r"\1", text)
+            if text.strip():
+                yield Document(id=part_id(key, ordinal), title=title, text=text, source_path=key)
 
 
 def _read_html(path: Path) -> Iterator[Document]:
@@ -95,19 +104,60 @@ def _record_document(record: dict[str, Any], where: str, source: str) -> Documen
     return Document(id=str(doc_id), title=title, text=str(text), url=str(url) if url else None, source_path=source)
 
 
-def _read_jsonl(path: Path) -> Iterator[Document]:
-    key = str(path)
-    with _open_text(path) as handle:
-        for line_no, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
+def _gzip_problem(exc: BaseException) -> str:
+    if isinstance(exc, gzip.BadGzipFile):
+        return f"not a gzip file ({exc}); name it without .gz if it is not compressed"
+    if isinstance(exc, EOFError):
+        return "the gzip data ends early (the file is truncated)"
+    if isinstance(exc, zlib.error):
+        return f"the gzip data is corrupt ({exc})"
+    return f"cannot read it ({exc})"
+
+
+def _lines(path: Path, max_line_bytes: int) -> Iterator[tuple[int, bytes]]:
+    """(line number, bytes) of a possibly gzipped file; broken gzip and over-long lines are one-line errors."""
+    compressed = path.name.lower().endswith(".gz")
+    with gzip.open(path, "rb") if compressed else path.open("rb") as handle:
+        line_no = 0
+        while True:
             try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise JanagentError(f"{path}:{line_no}: not valid JSON ({exc.msg})") from exc
-            if not isinstance(record, dict):
-                raise JanagentError(f"{path}:{line_no}: expected a JSON object per line")
-            yield _record_document(record, f"{path}:{line_no}", key)
+                line = handle.readline(max_line_bytes + 1)
+            except (OSError, EOFError, zlib.error) as exc:
+                raise JanagentError(f"{path}:{line_no + 1}: {_gzip_problem(exc)}") from None
+            if not line:
+                return
+            line_no += 1
+            if len(line) > max_line_bytes:
+                raise JanagentError(
+                    f"{path}:{line_no}: the line is longer than {max_line_bytes:,} bytes; "
+                    "a JSONL record must be one line of JSON"
+                )
+            yield line_no, line
+
+
+def _utf8(data: bytes, where: str, line_no: int, *, first: bool) -> str:
+    try:
+        return data.decode("utf-8-sig" if first else "utf-8")
+    except UnicodeDecodeError as exc:
+        raise JanagentError(
+            f"{where}:{line_no}: not UTF-8 text (byte 0x{data[exc.start]:02x} at column {exc.start + 1}); "
+            "save the file as UTF-8"
+        ) from None
+
+
+def _read_jsonl(path: Path, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[Document]:
+    key = str(path)
+    for line_no, raw in _lines(path, max_line_bytes):
+        line = _utf8(raw, key, line_no, first=line_no == 1)
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise JanagentError(f"{path}:{line_no}: not valid JSON ({exc.msg})") from exc
+        if not isinstance(record, dict):
+            raise JanagentError(f"{path}:{line_no}: expected a JSON object per line")
+        yield _record_document(record, f"{path}:{line_no}", key)
 
 
 def _summaries_documents(data: object, where: str, source: str | None) -> Iterator[Document]:
@@ -131,14 +181,27 @@ def _summaries_documents(data: object, where: str, source: str | None) -> Iterat
 
 def _read_json(path: Path) -> Iterator[Document]:
     try:
-        with _open_text(path) as handle:
-            data = json.load(handle)
+        with gzip.open(path, "rb") if path.name.lower().endswith(".gz") else path.open("rb") as handle:
+            raw = handle.read()
+    except (OSError, EOFError, zlib.error) as exc:
+        raise JanagentError(f"{path}: {_gzip_problem(exc)}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line_no = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise JanagentError(
+            f"{path}:{line_no}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at column {column}); save the file as UTF-8"
+        ) from None
+    del raw
+    try:
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise JanagentError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from exc
     yield from _summaries_documents(data, str(path), str(path))
 
 
-_READERS = {
+_READERS: dict[str, Callable[[Path], Iterator[Document]]] = {
     ".txt": _read_plain,
     ".md": _read_plain,
     ".markdown": _read_plain,
@@ -173,15 +236,39 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
             raise JanagentError(f"{path}: no such file or folder")
 
 
-def load_file(path: Path) -> Iterator[Document]:
-    """The documents of one supported file."""
-    return _READERS[_suffix(path)](path)
+def load_file(path: Path, report: LoadReport | None = None) -> Iterator[Document]:
+    """The documents of one supported file, big texts in parts; binary and empty files yield none (see report)."""
+    report = report if report is not None else LoadReport()
+    suffix = _suffix(path)
+    if path.stat().st_size == 0:
+        report.skip_empty(path)
+        return
+    if suffix in _TEXT_READERS_SNIFFED:
+        reason = sniff(path)
+        if reason is not None:
+            report.skip(path, reason)
+            return
+    count = 0
+    for doc in _READERS[suffix](path):
+        if suffix not in _RECORD_SUFFIXES and not doc.text.strip():
+            continue  # a page of markup or a scanned PDF without text: nothing to find in it
+        for part in split_document(doc, PART_CHARS):
+            count += 1
+            yield part
+    if count == 0:
+        report.skip_empty(path)
 
 
-def load_documents(paths: Iterable[str | Path]) -> Iterator[Document]:
-    """Documents from files and folders of .txt/.md/.html/.pdf/.jsonl(.gz)/.json(.gz), lazily, in path order."""
+def load_documents(paths: Iterable[str | Path], report: LoadReport | None = None) -> Iterator[Document]:
+    """Documents from files and folders of .txt/.md/.html/.pdf/.jsonl(.gz)/.json(.gz), lazily, in path order.
+
+    Skipped files are told to ``report`` (default: warning lines on the ``janagent.index`` logger), the
+    count of empty ones once at the end.
+    """
+    report = report if report is not None else LoadReport()
     for path in iter_files(paths):
-        yield from load_file(path)
+        yield from load_file(path, report)
+    report.finish()
 
 
 DEMO_SOURCE = "janagent:demo/wiki_vital_summaries"
