@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
+from eval.simpleqa.grader_choice import build_grader
+from eval.simpleqa.grader_choice import grader_identity as _grader_identity
 from mcp_servers.errors import JanagentError
 
 if TYPE_CHECKING:
     from agent.loop import LoopConfig
     from agent.settings import Settings
     from eval.simpleqa.benchmark import BenchmarkOutcome, BenchmarkPlan
-    from eval.simpleqa.grading import Grader
 
 err_console = Console(stderr=True)
 
@@ -183,49 +184,6 @@ def _tools_label(tools: ToolsMode, mcp_config: Path | None) -> str:
     if tools is ToolsMode.none:
         return "none"
     return f"mcp:{mcp_config}" if mcp_config is not None else "mcp"
-
-
-def _grader_identity(spec: str, base_url: str | None, template_name: str) -> dict[str, Any]:
-    """The grader's identity without loading it (for the finished-run check)."""
-    if spec == "offline":
-        from eval.simpleqa.offline_grader import OfflineGrader
-
-        return OfflineGrader().identity
-    from eval.simpleqa.grader_template import TEMPLATES, template_sha256
-
-    return {
-        "kind": "model",
-        "spec": spec,
-        "base_url": base_url,
-        "template": template_name,
-        "template_sha256": template_sha256(TEMPLATES[template_name]),
-        "approximate": False,
-    }
-
-
-def build_grader(spec: str, *, base_url: str | None, api_key: str | None, template_name: str) -> Grader:
-    """``offline`` or any model spec (``openai:NAME`` with a base URL, a local model) with the official template."""
-    if spec == "offline":
-        from eval.simpleqa.offline_grader import OfflineGrader
-
-        return OfflineGrader()
-    from agent.models.spec import load_model
-    from eval.simpleqa.grader_template import TEMPLATES
-    from eval.simpleqa.grading import ModelGrader
-
-    if base_url and not spec.startswith("openai:") and not Path(spec).expanduser().exists():
-        spec = f"openai:{spec}"  # as for --model: a plain name with a base URL is that server's model
-    if spec.startswith("openai:"):
-        # The grader is its own endpoint: it never inherits the model server's JANAGENT_BASE_URL or
-        # JANAGENT_API_KEY ("" means no key; api.openai.com still gets OPENAI_API_KEY).
-        from agent.models.openai_backend import DEFAULT_BASE_URL
-
-        base_url = base_url or DEFAULT_BASE_URL
-        api_key = api_key or ""
-    grader_model = load_model(spec, base_url=base_url, api_key=api_key)
-    return ModelGrader(
-        grader_model, TEMPLATES[template_name], spec=spec, template_name=template_name, base_url=base_url
-    )
 
 
 async def _run(
