@@ -278,7 +278,7 @@ async def _solver(
         from mcp_servers.index import open_index
 
         return RetrieveSolver(
-            model, open_index(index_name), spec=settings.model, index_name=index_name,
+            model, open_index(index_name), spec=settings.model, index_name=index_name, base_url=settings.base_url,
             max_tokens=settings.max_tokens, sampling_overrides=overrides,
         )  # fmt: skip
     toolbox = None

@@ -83,6 +83,7 @@ class RetrieveSolver:
         *,
         spec: str,
         index_name: str,
+        base_url: str | None = None,
         k: int = RETRIEVE_K,
         max_tokens: int | None = None,
         sampling_overrides: dict[str, Any] | None = None,
@@ -93,6 +94,7 @@ class RetrieveSolver:
         self.sampling = self._greedy(model, max_tokens)
         self._identity = {
             "spec": spec,
+            "base_url": base_url,
             "tools": f"retrieve:{index_name}",
             "sampling": self.sampling.model_dump(),
             "sampling_overrides": dict(sorted((sampling_overrides or {}).items())),

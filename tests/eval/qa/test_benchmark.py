@@ -181,3 +181,38 @@ def test_a_run_dir_refuses_to_resume_with_other_tools(
     closed = PromptedSolver(AgentSolver(closed_book(2), None, LoopConfig(), spec="s"))
     with pytest.raises(JanagentError, match="different"):
         asyncio.run(run(dataset, out, closed, limit=2, resume=True))
+
+
+SIMPLEQA_CSV = (
+    "metadata,problem,answer\n"
+    "\"{'topic': 'Geography', 'answer_type': 'Place', 'urls': ['https://en.wikipedia.org/wiki/Fredville']}\","
+    "Which city is the capital of Freedonia?,Fredville\n"
+    "\"{'topic': 'Art', 'answer_type': 'Person', 'urls': ['https://en.wikipedia.org/wiki/Lars_Brook']}\","
+    "Which composer wrote the Pebble Sonata?,Lars Brook\n"
+)
+
+
+async def test_simpleqa_over_an_index_gets_the_simpleqa_grade_and_evidence_by_article_title(
+    tmp_path: Path, embedder: HashingEmbedder
+) -> None:
+    from eval.qa.datasets import QAFormat
+    from eval.simpleqa.offline_grader import OfflineGrader
+    from mcp_servers.types import Document
+
+    csv_path = tmp_path / "simple_qa.csv"
+    csv_path.write_text(SIMPLEQA_CSV, encoding="utf-8")
+    dataset = load_qa_dataset(csv_path)
+    index = open_local_index("wiki", embedder=embedder)
+    index.add_documents(
+        Document(id=str(i), title=title, text=text, url=f"https://simple.wikipedia.org/wiki?curid={i}")
+        for i, (_, _, title, text) in enumerate(FACTS)
+    )
+    model = ScriptedModel(["Fredville", "I don't know"])
+    solver = RetrieveSolver(model, index, spec="scripted", index_name="wiki")
+    plan = qa_plan(dataset, tmp_path / "run", config=FAST, charts=False)
+    summary = (await run_scored(plan, solver, QAJudge(QAFormat.SIMPLEQA, OfflineGrader()), QA_SCORING)).summary
+
+    assert (summary["n"], summary["exact_match"], summary["evidence_recall"]) == (2, 0.5, 1.0)
+    assert (summary["correct"], summary["incorrect"], summary["not_attempted"]) == (0.5, 0.0, 0.5)
+    assert summary["simpleqa"]["counts"] == {"correct": 1, "incorrect": 0, "not_attempted": 1, "errors": 0}
+    assert summary["benchmark"] == "QA: SimpleQA" and summary["grader"]["approximate"] is True
