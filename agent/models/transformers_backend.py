@@ -14,14 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-import anyio.from_thread
 
 from agent.models.base import Message, Model, ModelResponse, Sampling, ToolSpec, Usage
 from agent.models.hermes_prompt import to_hermes_messages
 from agent.models.messages import normalize_messages
 from agent.models.prefix_cache import PrefixCache
 from agent.models.profiles import DEFAULT, ModelProfile, apply_rope_scaling
-from agent.models.stream_filter import VisibleTextFilter
+from agent.models.thread_stream import threadsafe_emitter
 from agent.models.tool_calls import response_from_text
 from mcp_servers.errors import JanagentError, require
 
@@ -123,7 +122,7 @@ class TransformersModel(Model):
         prompt_ids = self.encode_prompt(messages, tools)
         max_new = self._max_new_tokens(len(prompt_ids), sampling.max_tokens)
         stop = threading.Event()
-        emit = _threadsafe_emitter(on_text, stop) if on_text is not None else None
+        emit = threadsafe_emitter(on_text, stop) if on_text is not None else None
         run = functools.partial(
             self.generate_ids, prompt_ids, sampling, max_new, stream=emit, stop=stop, with_tools=bool(tools)
         )
@@ -264,20 +263,6 @@ def _stop_token_ids(hf_model: Any, tokenizer: Any) -> list[int]:
     if tokenizer.eos_token_id is not None:
         ids.append(tokenizer.eos_token_id)
     return list(dict.fromkeys(int(i) for i in ids))
-
-
-def _threadsafe_emitter(on_text: Callable[[str], None], stop: threading.Event) -> Callable[[str], None]:
-    """A callback for the worker thread that runs ``on_text`` on the event loop, visible text only."""
-    visible = VisibleTextFilter()
-
-    def emit(piece: str) -> None:
-        shown = visible.feed(piece) if piece else visible.flush()
-        if shown and not stop.is_set():
-            # The caller may go away meanwhile (cancelled); generation then ends at the next token.
-            with contextlib.suppress(Exception):
-                anyio.from_thread.run_sync(on_text, shown)
-
-    return emit
 
 
 def _stop_criteria(stop: threading.Event) -> Any:

@@ -36,4 +36,4 @@ def smollm2() -> object:
         smollm2_gguf_path()
     except Exception as exc:  # the package is an optional test dependency
         pytest.skip(str(exc))
-    return load_model("smollm2", device="cpu")
+    return load_model("smollm2", device="cpu", backend="transformers")
