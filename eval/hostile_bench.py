@@ -1,7 +1,7 @@
 """Hostile-input benchmark: peak RSS, wall time, exit code and last line of `janagent` against bad servers and files.
 
 Each case runs the real CLI (``python -m agent ...``) as a child process on loopback only, bounded in time, and
-reads that child's own peak RSS from ``os.wait4`` (Linux reports ``ru_maxrss`` in KiB). Cases:
+reads that child's own peak RSS from ``os.wait4``. Cases:
 
 - ``gzip1g``: ``janagent fetch`` of a page sent with ``Content-Encoding: gzip, gzip`` that decodes to 1 GiB;
 - ``gzip8g``: the same shape decoding to 8 GiB (the outer layer wraps eight 1 GiB gzip members);
@@ -20,6 +20,7 @@ import gzip
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -124,7 +125,8 @@ def run_child(case: str, args: Sequence[str], env: dict[str, str], note: str = "
         case=case,
         command=f"janagent {shown}",
         exit_code=proc.returncode,
-        peak_rss_mb=round(usage.ru_maxrss / 1024, 1),
+        # ru_maxrss is KiB on Linux, bytes on macOS.
+        peak_rss_mb=round(usage.ru_maxrss / (1 << 20 if sys.platform == "darwin" else 1024), 1),
         wall_s=round(wall, 2),
         last_line=lines[-1][:300] if lines else "",
         note=f"{note.strip()}; {len(lines)} output lines".lstrip("; "),
@@ -167,7 +169,12 @@ def bigline_case(env: dict[str, str], work: Path) -> list[CaseResult]:
             handle.write(piece)
             written += len(piece)
     size = big.stat().st_size
-    result = run_child("bigline", ["index", "add", str(big), "--index", "hostile-bigline"], env, f"{size:,}-byte file")
+    # A fresh index each run: an earlier run's generation would be carried over and counted too.
+    name = f"hostile-bigline-{os.getpid()}"
+    try:
+        result = run_child("bigline", ["index", "add", str(big), "--index", name], env, f"{size:,}-byte file")
+    finally:
+        shutil.rmtree(Path(env["JANAGENT_HOME"]) / "indexes" / name, ignore_errors=True)
     return [warm, result]
 
 
