@@ -190,6 +190,18 @@ def test_an_oversized_request_is_refused_with_413(loopback_url: str) -> None:
     assert httpx.post(loopback_url, content=body, headers=MCP_HEADERS).status_code == 413
 
 
+def test_an_oversized_chunked_request_is_refused_with_413(loopback_url: str) -> None:
+    # No Content-Length to refuse up front: the limit has to hold while the body streams in.
+    def body() -> Iterator[bytes]:
+        yield b'{"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":"'
+        block = b"x" * 65536
+        for _ in range(DEFAULT_MAX_BODY_BYTES // len(block) + 2):
+            yield block
+        yield b'"}}'
+
+    assert httpx.post(loopback_url, content=body(), headers=MCP_HEADERS).status_code == 413
+
+
 def test_held_open_connections_do_not_stop_service(loopback_url: str) -> None:
     # Slowloris-style clients: each sends half a request line and then holds its connection open.
     parts = urlsplit(loopback_url)
