@@ -1,192 +1,365 @@
 """A deterministic grader for machines with no grader model: APPROXIMATE, and labelled so in every output.
 
-It follows the template's rules where string matching can: names compared after normalisation (case, accents,
-punctuation, articles, possessives), words the question already gives may be omitted, small typos in long
-names forgiven; numbers compared to the gold's last significant figure (or SimpleQA Verified's "acceptable
-range"); dates by the parts the gold gives; hedges and refusals are NOT_ATTEMPTED. It cannot see
-contradictions ("Malia, Sasha, and Susan" is CORRECT here, INCORRECT for a model grader), so its numbers are
-a rough guide, not SimpleQA scores.
+It applies the simple-evals template's rules where string rules can, and when unsure it does not say CORRECT:
+- names: every gold word present, near each other (case, accents, punctuation, articles, titles and the words
+  the question gives may differ; typos in long names are forgiven); "San Francisco" is enough for
+  "San Francisco, California"; a gold "Season 7, Episode 20: White Wedding" is met by either side of its colon;
+- a gold that is negated ("Not Paris"), listed with other candidates ("Michelangelo, Raphael, or Leonardo da
+  Vinci", "Bactris and Epigaea have 15 species"), or named and then replaced by another answer ("..., but the
+  answer is Amsterdam") is INCORRECT;
+- numbers, pairs such as "3-1" and dates: the number that answers the question (eval/simpleqa/offline_numbers.py);
+- refusals are NOT_ATTEMPTED only when the answer is a refusal: "I'm not sure. ..." is, "Lyon. Further details
+  are not available." is INCORRECT (it answers Lyon), a hedged correct answer stays CORRECT.
+Its agreement with reference grades is measured by ``janagent bench regrade`` on eval/simpleqa/data/grader_labels.jsonl;
+it is still a rough guide, not a SimpleQA score.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from difflib import SequenceMatcher
 from typing import Any
 
+from eval.simpleqa import offline_numbers as nums
+from eval.simpleqa.answer_text import (
+    MONTHS,
+    NEGATIONS,
+    NUMBER_WORDS,
+    STOPWORDS,
+    TITLES,
+    Token,
+    clean_answer,
+    commits_to_a_guess,
+    content_words,
+    final_answer_tail,
+    fold,
+    has_refusal,
+    opens_with_refusal,
+    sentences,
+    tokens,
+)
 from eval.simpleqa.grading import Grade, GradeOutcome
 
-OFFLINE_GRADER_NAME = "offline-approximate-v1"
+OFFLINE_GRADER_NAME = "offline-approximate-v2"
 
-_STOPWORDS = {"a", "an", "the", "and", "of", "in", "on", "at", "to", "for", "or", "by", "is", "was", "de"}
-_REFUSALS = (
-    "i don't know",
-    "i do not know",
-    "don't know",
-    "not sure",
-    "cannot find",
-    "can't find",
-    "could not find",
-    "couldn't find",
-    "unable to",
-    "no information",
-    "not provide",
-    "does not mention",
-    "not mentioned",
-    "doesn't mention",
-    "cannot answer",
-    "can't answer",
-    "cannot determine",
-    "can't determine",
-    "need more context",
-    "not available",
-    "no answer",
-    "unknown",
-    "i'm sorry",
-    "i am sorry",
+# A word that joins the gold to another candidate, and that other candidate (a name or a number).
+_JOIN_AFTER = re.compile(
+    r"^\s*(?:,\s*)?(and|or|&|and/or|as well as)\s+(?:also\s+|possibly\s+|perhaps\s+|maybe\s+)?(\S+)"
 )
-_APPROXIMATE = re.compile(
-    r"\b(about|around|approximately|roughly|nearly|almost|over|under|more than|less than|at least|at most|"
-    r"some|circa|ca\.|estimated)\s+\S*\d"
-)
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        (
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ),
-        start=1,
-    )
-    for name in names
+_LIST_AFTER = re.compile(r"^\s*,\s*(\S+)[^.;]*?,?\s+(and|or)\s")
+_JOIN_BEFORE = re.compile(r"(\S+?)\s*,?\s+(and|or|&)\s+(?:possibly\s+|perhaps\s+|maybe\s+)?$|(\S+?)\s*,\s*$")
+_CONTRAST = re.compile(r"\b(but|however|although|though|whereas|instead|actually|rather)\b", re.I)
+_ALTERNATIVES = re.compile(r"(^|[.;]\s*)or\b|\beither\b|\bor (it|maybe|perhaps|possibly)\b", re.I)
+_NOT_NAMES = {
+    "i",
+    "i'm",
+    "i'd",
+    "i've",
+    "i'll",
+    "it",
+    "he",
+    "she",
+    "they",
+    "we",
+    "you",
+    "this",
+    "that",
+    "these",
+    "those",
+    "there",
+    "the",
+    "a",
 }
-_NUMBER_WORDS = {
-    word: index
-    for index, word in enumerate(
-        [
-            "zero",
-            "one",
-            "two",
-            "three",
-            "four",
-            "five",
-            "six",
-            "seven",
-            "eight",
-            "nine",
-            "ten",
-            "eleven",
-            "twelve",
-            "thirteen",
-            "fourteen",
-            "fifteen",
-            "sixteen",
-            "seventeen",
-            "eighteen",
-            "nineteen",
-            "twenty",
-        ]
-    )
+_FUNCTION_WORDS = _NOT_NAMES | {
+    "then",
+    "later",
+    "also",
+    "was",
+    "were",
+    "are",
+    "had",
+    "has",
+    "have",
+    "did",
+    "does",
+    "became",
+    "worked",
+    "lived",
+    "died",
+    "her",
+    "his",
+    "its",
+    "their",
+    "which",
+    "who",
+    "when",
+    "where",
+    "while",
+    "after",
+    "before",
+    "not",
+    "so",
+    "she's",
+    "he's",
+    "it's",
+    "one",
+    "both",
+    "all",
+    "each",
+    "other",
+    "others",
+    "more",
+    "many",
+    "several",
 }
-# No bare "m"/"b": "1.73 m" is metres far more often than millions.
-_SCALES = {"k": 3, "thousand": 3, "million": 6, "bn": 9, "billion": 9, "trillion": 12}
-_NUMBER = re.compile(
-    r"(?<![\w.])(-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|-?\d+(?:\.\d+)?)(?:\s*(k|thousand|million|billion|bn|trillion)\b)?",
-    re.IGNORECASE,
-)
-_RANGE = re.compile(r"\(acceptable range: anything between (.+?) and (.+?)\)", re.IGNORECASE)
-_YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\b")
-_DAY = re.compile(r"\b([0-3]?\d)(?:st|nd|rd|th)?\b")
+_COUNT = re.compile(r"\b(\d+|" + "|".join(NUMBER_WORDS) + r")\s+(children|daughters|sons|kids|people|members|names)\b")
 
 
-def normalise(text: str) -> str:
-    """Lowercase, strip accents, possessives and punctuation, collapse spaces."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    text = re.sub(r"['’]s\b", "", text)
-    text = re.sub(r"[^\w\s.]", " ", text)
-    text = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", text)  # keep decimal points, drop sentence dots
-    return " ".join(text.split())
+def _split_items(gold: str) -> list[str]:
+    """A gold list ("Malia and Sasha", "A, B and C") as its items; any other gold as one item."""
+    if not re.search(r"\band\b|&", gold):
+        return [gold]
+    return [item for item in re.split(r"\s*(?:,\s*and\b|,|\band\b|&)\s*", gold) if item.strip()]
 
 
-def _tokens(text: str) -> list[str]:
-    return [token for token in normalise(text).split() if token not in _STOPWORDS]
-
-
-def _token_present(token: str, predicted: set[str]) -> bool:
-    if token in predicted:
-        return True
-    # A typo in a long name is forgiven ("Hyungwon" for "Hyung Won" is out of reach; "Chung"/"Chang" is not).
-    return len(token) >= 5 and any(
-        len(other) >= 4 and SequenceMatcher(None, token, other).ratio() >= 0.8 for other in predicted
-    )
-
-
-def _numbers(text: str) -> list[Decimal]:
-    values: list[Decimal] = []
-    for match in _NUMBER.finditer(text):
-        try:
-            value = Decimal(match.group(1).replace(",", ""))
-        except InvalidOperation:
-            continue
-        scale = (match.group(2) or "").lower()
-        values.append(value.scaleb(_SCALES[scale]) if scale else value)
-    for word in re.findall(r"[a-z]+", text.lower()):
-        if word in _NUMBER_WORDS:
-            values.append(Decimal(_NUMBER_WORDS[word]))
-    return values
-
-
-def _gold_quantum(gold_number: str) -> Decimal:
-    """The place of the gold's last significant figure: "1.73" -> 0.01, "120k" -> 10k, "3" -> 1."""
-    match = _NUMBER.search(gold_number)
-    if match is None:
-        return Decimal(1)
-    digits = match.group(1).replace(",", "").lstrip("-")
-    scale = _SCALES.get((match.group(2) or "").lower(), 0)
-    if "." in digits:
-        exponent = -len(digits.split(".")[1])
-    else:
-        exponent = len(digits) - len(digits.rstrip("0")) if digits.strip("0") else 0
-    return Decimal(1).scaleb(exponent + scale)
-
-
-def _date_parts(text: str) -> tuple[int | None, int | None, int | None]:
-    """(day, month, year) found in a text; a part is None when absent."""
-    norm = normalise(text)
-    month = next((_MONTHS[word] for word in norm.split() if word in _MONTHS), None)
-    year_match = _YEAR.search(norm)
-    year = int(year_match.group(1)) if year_match else None
-    day = None
-    if month is not None:
-        without_year = _YEAR.sub(" ", norm)
-        day_match = _DAY.search(without_year)
-        day = int(day_match.group(1)) if day_match and 1 <= int(day_match.group(1)) <= 31 else None
-    return day, month, year
-
-
-def _gold_alternatives(gold: str) -> list[str]:
-    """The gold itself, without parentheticals, each side of a colon, and "(or X)" alternatives."""
-    alternatives = [gold]
-    bare = re.sub(r"\([^)]*\)", " ", gold).strip()
-    if bare and bare != gold:
-        alternatives.append(bare)
-    alternatives += [alt.strip() for alt in re.findall(r"\((?:or|also|aka|a\.k\.a\.)\s+([^)]+)\)", gold, re.I)]
+def _alternatives(gold: str) -> list[str]:
+    """The gold, its "(or X)" alternatives, each side of a colon, and the head of "San Francisco, California"."""
+    text = fold(gold.strip().rstrip("."))
+    bare = re.sub(r"\([^)]*\)", " ", text).strip(" ,")
+    found = [text] if not bare or bare == text else [bare]
+    found += [alt.strip() for alt in re.findall(r"\((?:or|also|aka|a\.k\.a\.)\s+([^)]+)\)", text, re.I)]
     if ":" in bare:
-        alternatives += [part.strip() for part in bare.split(":") if part.strip()]
-    return alternatives
+        found += [part.strip() for part in bare.split(":") if part.strip()]
+    parts = [part.strip() for part in bare.split(",")]
+    # "City, State[, Country]": the head is the answer, the rest is inferred (the template's San Francisco).
+    if 2 <= len(parts) <= 3 and not re.search(r"\d|\band\b|&", bare) and all(p[:1].isupper() for p in parts):
+        found.append(parts[0])
+    return [alt for alt in dict.fromkeys(found) if alt]
+
+
+def _needed(item: str, question_words: set[str]) -> list[str]:
+    words = [t.norm for t in tokens(item) if t.norm not in STOPWORDS]
+    kept = [w for w in words if w not in question_words and w not in TITLES]
+    return kept or [w for w in words if w not in TITLES] or words
+
+
+def _same_word(want: str, got: str) -> bool:
+    if want == got:
+        return True
+    if want[:1].isdigit() or got[:1].isdigit():
+        return want.replace(",", "") == got.replace(",", "")
+    return len(want) >= 5 and len(got) >= 4 and SequenceMatcher(None, want, got).ratio() >= 0.8
+
+
+def _spans(needed: list[str], toks: list[Token], width: int) -> list[tuple[int, int]]:
+    """Token spans of the answer, at most ``width`` tokens long, holding every needed word (in any order)."""
+    found: list[tuple[int, int]] = []
+    for start in range(len(toks)):
+        if not any(_same_word(word, toks[start].norm) for word in needed):
+            continue
+        window = toks[start : start + width]
+        last, missing = start, list(needed)
+        for offset, token in enumerate(window):
+            hit = next((word for word in missing if _same_word(word, token.norm)), None)
+            if hit is not None:
+                missing.remove(hit)
+                last = start + offset
+        if not missing and not any(s <= start <= e for s, e in found):
+            found.append((start, last))
+    if not found and len("".join(needed)) >= 8 and not any(w[:1].isdigit() for w in needed):
+        found = _joined_spans(needed, toks)  # "Hyungwon Chung", "Hyoong Won Choong" for "Hyung Won Chung"
+    return found
+
+
+def _joined_spans(needed: list[str], toks: list[Token]) -> list[tuple[int, int]]:
+    target = "".join(needed)
+    for size in range(max(1, len(needed) - 1), len(needed) + 2):
+        for start in range(len(toks) - size + 1):
+            window = toks[start : start + size]
+            joined = "".join(t.norm for t in window)
+            shares = any(t.norm in needed or t.norm[:3] == w[:3] for t in window for w in needed)
+            ratio = SequenceMatcher(None, target, joined).ratio()
+            if shares and (ratio >= 0.8 or (ratio >= 0.7 and _consonants(target) == _consonants(joined))):
+                return [(start, start + size - 1)]
+    return []
+
+
+def _consonants(word: str) -> str:
+    """A name's consonants, for spellings that differ in vowels only ("Choong" and "Chung")."""
+    return word[:1] + re.sub(r"[aeiouy]+", "", word[1:])
+
+
+def _is_other_candidate(word: str, gold_words: set[str], *, common_noun: bool = False) -> bool:
+    """A name or number that is not the gold's; with ``common_noun`` (a gold written in lower case in the
+    answer, "a dressmaker and housekeeper"), also a lower-case word that is not a function word."""
+    bare = re.sub(r"[^\w'-]", "", fold(word)).lower()
+    bare = re.sub(r"'s$", "", bare)
+    parts = [part for part in re.split(r"[-']", bare) if part]
+    if not bare or bare in gold_words or bare in _NOT_NAMES or bare in STOPWORDS or all(p in gold_words for p in parts):
+        return False
+    if common_noun and bare.isalpha() and len(bare) >= 3 and bare not in _FUNCTION_WORDS:
+        return True
+    return word[:1].isupper() or word[:1].isdigit()
+
+
+def _joined_kind(text: str, start: int, end: int, gold_words: set[str]) -> str | None:
+    """ "or"/"and" when the gold at text[start:end] is listed with another candidate, else None."""
+    after, before = text[end:], text[:start]
+    common = text[start : start + 1].islower()
+    if (m := _JOIN_AFTER.match(after)) and _is_other_candidate(m.group(2), gold_words, common_noun=common):
+        return "or" if "or" in m.group(1) else "and"
+    if (m := _LIST_AFTER.match(after)) and _is_other_candidate(m.group(1), gold_words, common_noun=common):
+        return m.group(2)
+    if (m := _JOIN_BEFORE.search(before)) is not None:
+        word = m.group(1) or m.group(3)
+        listed = m.group(2) is not None or _JOIN_AFTER.match(after) is not None
+        if listed and _is_other_candidate(word, gold_words, common_noun=common):
+            return "or" if m.group(2) == "or" else "and"
+    return None
+
+
+def _negated(text: str, toks: list[Token], start: int, end: int, question: str) -> bool:
+    window = toks[max(0, start - 3) : start]
+    negations = [t for t in window if t.norm in NEGATIONS or t.norm.endswith("n't")]
+    if negations and not re.search(r"[,;.]", text[negations[-1].end : toks[start].start]):
+        return True
+    following = " ".join(t.norm for t in toks[end + 1 : end + 3])
+    asks_negative = re.search(r"\b(not|never|n't)\b", question.lower()) is not None
+    return (
+        not asks_negative and re.match(r"(is|was|are|were) (not|incorrect|wrong)|(isn't|wasn't)", following) is not None
+    )
+
+
+def _replaced_later(text: str, end: int, gold_words: set[str], question_words: set[str]) -> bool:
+    """After the gold's last mention, a "but"/"however" clause names another candidate ("but it was Lyon")."""
+    for contrast in _CONTRAST.finditer(text, end):
+        clause = re.split(r"[.;]", text[contrast.end() :], maxsplit=1)[0]
+        for word in re.findall(r"\b[A-Z][\w'-]+", clause):
+            lowered = word.lower()
+            if lowered in MONTHS or lowered in question_words:
+                continue
+            if _is_other_candidate(word, gold_words):
+                return True
+    return False
+
+
+def _grade_text(question: str, gold: str, answer: str) -> tuple[Grade, str] | None:
+    """CORRECT when the gold is given and committed to, INCORRECT when it is negated or hedged; None if absent."""
+    question_words = content_words(question)
+    toks = tokens(answer)
+    saw_gold = False
+    for alternative in _alternatives(gold):
+        gold_words = {t.norm for t in tokens(alternative)} | {t.norm for t in tokens(gold)}
+        items = _split_items(alternative)
+        spans_per_item = [_spans(_needed(item, question_words), toks, len(tokens(item)) + 2) for item in items]
+        if not all(spans_per_item):
+            continue
+        saw_gold = True
+        clean_items, hedged, last_end = 0, False, 0
+        for spans in spans_per_item:
+            clean = False
+            for s, e in spans:
+                start, end = toks[s].start, toks[e].end
+                last_end = max(last_end, end)
+                kind = _joined_kind(answer, start, end, gold_words)
+                in_alternatives = _ALTERNATIVES.search(_sentence_at(answer, start)) is not None
+                if kind == "or" or (kind and in_alternatives):
+                    hedged = True
+                if kind is None and not _negated(answer, toks, s, e, question):
+                    clean = True
+            clean_items += clean
+        if hedged:
+            return Grade.INCORRECT, "the gold is one of several candidates"
+        if clean_items < len(items):
+            return Grade.INCORRECT, "the gold is negated or listed with another answer"
+        if _replaced_later(answer, last_end, gold_words, question_words):
+            return Grade.INCORRECT, "the gold is named, then another answer is given"
+        return Grade.CORRECT, "the gold is given"
+    if saw_gold:
+        return Grade.INCORRECT, "the gold is named, then contradicted"
+    return None
+
+
+def _sentence_at(text: str, position: int) -> str:
+    offset = 0
+    for sentence in sentences(text):
+        found = text.find(sentence, offset)
+        if found <= position <= found + len(sentence):
+            return sentence
+        offset = max(offset, found)
+    return text
+
+
+def _partly_given(question: str, gold: str, answer: str) -> bool:
+    words = content_words(answer)
+    return any(
+        w in words
+        for alt in _alternatives(gold)
+        for item in _split_items(alt)
+        for w in _needed(item, content_words(question))
+    )
+
+
+def _count_contradicts(gold: str, answer: str) -> bool:
+    """ "... three children" when the gold lists two names (the template's "While I don't know their exact names")."""
+    items = _split_items(gold)
+    if len(items) < 2:
+        return False
+    for match in _COUNT.finditer(answer.lower()):
+        said = match.group(1)
+        count = int(said) if said.isdigit() else NUMBER_WORDS[said]
+        if count != len(items):
+            return True
+    return False
+
+
+def _decide_numeric(question: str, gold: str, answer: str, answer_type: str) -> tuple[Grade, str] | None:
+    if pair := nums.gold_pair(gold):
+        return nums.grade_pair(question, pair, answer)
+    if (date := nums.gold_date(gold)) is not None:
+        return nums.grade_date(question, date, answer)
+    if nums.is_year_gold(gold, question, answer_type):
+        return nums.grade_year(question, gold, answer)
+    if nums.parse_gold_number(re.sub(r"\(acceptable range:[^)]*\)", "", gold)) is not None:
+        return nums.grade_number(question, gold, answer)
+    if (labelled := nums.labelled_number(gold)) is not None:
+        return nums.grade_labelled(labelled[0], labelled[1], answer)
+    return None
+
+
+def _is_numeric_gold(gold: str, question: str, answer_type: str) -> bool:
+    bare = re.sub(r"\(acceptable range:[^)]*\)", "", gold)
+    return bool(
+        nums.gold_pair(gold)
+        or nums.gold_date(gold)
+        or nums.is_year_gold(gold, question, answer_type)
+        or nums.parse_gold_number(bare)
+    )
+
+
+def grade_offline(question: str, target: str, predicted: str, *, answer_type: str = "") -> tuple[Grade, str]:
+    """Grade one answer by rules; returns the grade and a short reason."""
+    answer = clean_answer(predicted).strip()
+    if not answer:
+        return Grade.NOT_ATTEMPTED, "empty answer"
+    question = fold(question)
+    answer = final_answer_tail(answer)
+    decided = _decide_numeric(question, target, answer, answer_type)
+    if decided is None and not _is_numeric_gold(target, question, answer_type):
+        decided = _grade_text(question, target, answer)
+    if decided is not None and decided[0] is not Grade.INCORRECT:
+        return decided
+    if decided is not None:  # a contradiction: a hedge does not undo it ("1996. I'm not sure.")
+        return decided
+    if _count_contradicts(target, answer):
+        return Grade.INCORRECT, "the answer contradicts the number of names in the gold"
+    if opens_with_refusal(answer):
+        if commits_to_a_guess(answer) and decided is None and not _partly_given(question, target, answer):
+            return Grade.INCORRECT, "a refusal that still guesses another answer"
+        return Grade.NOT_ATTEMPTED, "a refusal"
+    if has_refusal(answer) and _partly_given(question, target, answer):
+        return Grade.NOT_ATTEMPTED, "part of the gold, and a refusal for the rest"
+    return Grade.INCORRECT, "the gold is not in the answer"
 
 
 class OfflineGrader:
@@ -202,89 +375,3 @@ class OfflineGrader:
 
     async def aclose(self) -> None:
         return None
-
-
-def _is_refusal(predicted: str) -> bool:
-    lowered = predicted.lower().replace("’", "'")
-    return not lowered.strip() or any(phrase in lowered for phrase in _REFUSALS)
-
-
-def _grade_number(question: str, gold: str, predicted: str) -> tuple[Grade, str] | None:
-    gold_numbers = _numbers(_RANGE.sub("", gold))
-    if not gold_numbers:
-        return None
-    question_numbers = set(_numbers(question))
-    candidates = [n for n in _numbers(predicted) if n not in question_numbers or n in gold_numbers]
-    if range_match := _RANGE.search(gold):
-        low, high = _numbers(range_match.group(1)), _numbers(range_match.group(2))
-        if low and high:
-            if any(low[0] <= n <= high[0] for n in candidates):
-                return Grade.CORRECT, "number within the acceptable range"
-            if _APPROXIMATE.search(predicted.lower()) or not candidates:
-                return None
-            return Grade.INCORRECT, "number outside the acceptable range"
-    target = gold_numbers[0]
-    quantum = _gold_quantum(gold)
-    rounded_target = target.quantize(quantum, rounding=ROUND_HALF_UP) if quantum < 1 else target
-    for number in candidates:
-        if quantum < 1:
-            if number.quantize(quantum, rounding=ROUND_HALF_UP) == rounded_target:
-                return Grade.CORRECT, f"number matches to {quantum:f}"
-        elif (number / quantum).quantize(Decimal(1), rounding=ROUND_HALF_UP) * quantum == target:
-            return Grade.CORRECT, f"number matches to the nearest {quantum:f}"
-    if not candidates or _APPROXIMATE.search(predicted.lower()):
-        return None  # no number, or only a vague one: let the text rules and hedges decide
-    return Grade.INCORRECT, "number differs from the gold"
-
-
-def _grade_date(gold: str, predicted: str) -> tuple[Grade, str] | None:
-    gold_day, gold_month, gold_year = _date_parts(gold)
-    if gold_month is None and gold_year is None:
-        return None
-    day, month, year = _date_parts(predicted)
-    if month is None and year is None:
-        return None
-    wanted = [(gold_day, day), (gold_month, month), (gold_year, year)]
-    if all(got == want for want, got in wanted if want is not None):
-        return Grade.CORRECT, "date matches"
-    return Grade.INCORRECT, "date differs from the gold"
-
-
-def _text_matches(question: str, gold: str, predicted: str) -> bool:
-    predicted_tokens = set(_tokens(predicted))
-    question_tokens = set(_tokens(question))
-    for alternative in _gold_alternatives(gold):
-        gold_tokens = _tokens(alternative)
-        if not gold_tokens:
-            continue
-        # Words the question already states may be omitted ("Michelle" for "Michelle Obama" when the question
-        # names Obama); but at least one gold word must be there.
-        needed = [t for t in gold_tokens if t not in question_tokens] or gold_tokens
-        if all(_token_present(token, predicted_tokens) for token in needed):
-            return True
-    return False
-
-
-def grade_offline(question: str, target: str, predicted: str, *, answer_type: str = "") -> tuple[Grade, str]:
-    """Grade one answer by rules; returns the grade and a short reason."""
-    predicted = predicted.strip()
-    if not predicted:
-        return Grade.NOT_ATTEMPTED, "empty answer"
-    kind = answer_type.casefold()
-    if kind == "date" or (kind in {"", "unknown"} and _date_parts(target)[1] is not None):
-        decided = _grade_date(target, predicted)
-        if decided is not None and decided[0] is Grade.CORRECT:
-            return decided
-        if decided is not None and not _is_refusal(predicted):
-            return decided
-    elif kind in {"number", "", "unknown", "other"} and _numbers(_RANGE.sub("", target)):
-        decided = _grade_number(question, target, predicted)
-        if decided is not None and (decided[0] is Grade.CORRECT or not _is_refusal(predicted)):
-            return decided
-        if decided is None and _APPROXIMATE.search(predicted.lower()):
-            return Grade.NOT_ATTEMPTED, "only an approximate number"
-    if _text_matches(question, target, predicted):
-        return Grade.CORRECT, "gold words present"
-    if _is_refusal(predicted):
-        return Grade.NOT_ATTEMPTED, "hedge or refusal"
-    return Grade.INCORRECT, "gold words missing"

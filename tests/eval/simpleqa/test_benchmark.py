@@ -88,7 +88,7 @@ async def test_the_offline_grader_is_labelled_approximate_in_every_output(tmp_pa
     out = tmp_path / "run"
     outcome = await run_benchmark(plan_for(out, 3), FakeSolver(), OfflineGrader())
     assert outcome.summary["approximate"] is True
-    assert outcome.summary["grader"]["name"] == "offline-approximate-v1"
+    assert outcome.summary["grader"]["name"] == "offline-approximate-v2"
     assert all(r["grader_approximate"] is True for r in lines(out))
     assert "APPROXIMATE" in (out / "report.md").read_text(encoding="utf-8")
 

@@ -1,0 +1,138 @@
+"""`janagent bench regrade`: grade answers again (offline or with a model grader) and measure agreement."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+
+if TYPE_CHECKING:
+    from eval.simpleqa.grading import Grader
+    from eval.simpleqa.regrade import RegradeItem
+
+err_console = Console(stderr=True)
+
+
+class TemplateChoice(StrEnum):
+    simple_evals = "simple-evals"
+    simpleqa_verified = "simpleqa-verified"
+
+
+def register(app: typer.Typer, bench: typer.Typer) -> None:
+    bench.command("regrade")(regrade)
+
+
+def regrade(
+    input_path: Annotated[
+        Path,
+        typer.Option(
+            "--input",
+            help="JSONL with question (or problem), gold, predicted, optional answer_type and a reference label",
+        ),
+    ],
+    grader: Annotated[
+        str, typer.Option(help="offline (approximate, rule-based) or a model spec, e.g. openai:gpt-4o")
+    ] = "offline",
+    grader_base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server for the grader")] = None,
+    grader_api_key: Annotated[
+        str | None, typer.Option(envvar="JANAGENT_GRADER_API_KEY", show_envvar=False, help="Key for the grader")
+    ] = None,
+    grader_template: Annotated[
+        TemplateChoice, typer.Option(help="Grader prompt for a model grader")
+    ] = TemplateChoice.simple_evals,
+    reference_field: Annotated[
+        str, typer.Option(help="Field holding the reference grade (A/B/C or the grade word)")
+    ] = "label",
+    concurrency: Annotated[int, typer.Option(min=1, max=64, help="Answers graded at once")] = 4,
+    retries: Annotated[int, typer.Option(min=0, max=10, help="Retries after a grader failure")] = 2,
+    timeout: Annotated[float, typer.Option(min=1.0, help="Seconds per grading call")] = 120.0,
+    out: Annotated[
+        Path | None, typer.Option(help="Folder for grades.jsonl and summary.json (default: JANAGENT_HOME/runs/)")
+    ] = None,
+) -> None:
+    """Grade answers again without re-running the agent; print a JSON summary (agreement where labelled)."""
+    from eval.simpleqa.grader_choice import build_grader
+    from eval.simpleqa.regrade import GRADES_FILE, prepare_out_dir, read_regrade_input
+    from mcp_servers.home import runs_dir
+
+    data = read_regrade_input(input_path, reference_field=reference_field)
+    out_dir = prepare_out_dir(out if out is not None else runs_dir() / time.strftime("regrade-%Y%m%d-%H%M%S"))
+    grader_impl = build_grader(
+        grader, base_url=grader_base_url, api_key=grader_api_key, template_name=grader_template.value
+    )
+    approximate = bool(grader_impl.identity.get("approximate"))
+    if approximate:
+        err_console.print("[yellow]offline rule-based grader: its grades are APPROXIMATE[/]")
+    err_console.print(f"{len(data.items)} answers from {input_path} -> {out_dir}", highlight=False)
+    records: list[dict[str, Any]] = []
+    try:
+        summary = asyncio.run(
+            _run(data.items, grader_impl, out_dir, records, concurrency=concurrency, retries=retries, timeout=timeout)
+        )
+    except KeyboardInterrupt:
+        err_console.print(
+            f"interrupted: {len(records)} graded answers are kept in {out_dir / GRADES_FILE}", highlight=False
+        )
+        raise SystemExit(130) from None
+    summary["skipped_errored"] = data.skipped
+    typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+    err_console.print(_one_line(summary), highlight=False)
+
+
+async def _run(
+    items: list[RegradeItem],
+    grader: Grader,
+    out_dir: Path,
+    records: list[dict[str, Any]],
+    *,
+    concurrency: int,
+    retries: int,
+    timeout: float,
+) -> dict[str, Any]:
+    from eval.simpleqa.regrade import GRADES_FILE, GradesWriter, agreement_summary, regrade, write_summary
+
+    writer = GradesWriter(out_dir / GRADES_FILE)
+    complete = False
+    try:
+        await regrade(
+            items, grader, writer, concurrency=concurrency, retries=retries, timeout_s=timeout, records=records
+        )
+        complete = True
+    finally:
+        writer.close()
+        close = getattr(grader, "aclose", None)
+        if close is not None:
+            await close()
+        # Written on interruption too, so the kept lines have their figures beside them.
+        summary = {
+            **agreement_summary(sorted(records, key=lambda record: record["line"])),
+            "complete": complete,
+            "approximate": bool(grader.identity.get("approximate")),
+            "grader": grader.identity,
+            "out": str(out_dir),
+        }
+        write_summary(out_dir, summary)
+    return summary
+
+
+def _one_line(summary: dict[str, Any]) -> str:
+    grades = summary["grades"]
+    text = (
+        f"graded {summary['graded']} of {summary['n']} (errors {summary['errors']}): "
+        f"CORRECT {grades['CORRECT']} · INCORRECT {grades['INCORRECT']} · NOT_ATTEMPTED {grades['NOT_ATTEMPTED']}"
+    )
+    if summary["agreement"] is not None:
+        precision = summary["correct_precision"]
+        text += f" · agreement {100 * summary['agreement']:.1f}% on {summary['with_reference']} labelled"
+        text += f" · CORRECT precision {precision:.3f}" if precision is not None else ""
+    if summary["approximate"]:
+        text += " · APPROXIMATE grader"
+    if summary["errors"]:
+        text += " · see grades.jsonl for the grader errors"
+    return text + f"\nwritten: {summary['out']}/grades.jsonl, summary.json"
