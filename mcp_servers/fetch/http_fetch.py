@@ -236,9 +236,14 @@ async def _read_bounded(resp: httpx.Response, decoder: BodyDecoder, url: str, ma
     size = raw_size = 0
     async for raw in _raw_chunks(resp):
         raw_size += len(raw)
+        # The wire bytes count too: a body can be endless while decoding to nothing (empty deflate blocks).
+        if raw_size > max_bytes:
+            if not page:
+                return b"".join(chunks)
+            raise FetchError(f"refused: {url} is over the {max_bytes:,}-byte limit")
         for piece in decoder.decode(raw):
             size += len(piece)
-            if size > max_bytes or raw_size > max_bytes:
+            if size > max_bytes:
                 if not page:
                     chunks.append(piece[: max(0, max_bytes - (size - len(piece)))])
                     return b"".join(chunks)  # robots.txt: the first part is enough

@@ -71,6 +71,34 @@ async def test_a_page_sent_with_stacked_gzip_within_the_cap_is_read(
     assert raw.body == PAGE
 
 
+async def test_a_body_that_decodes_to_nothing_forever_is_bounded_by_its_wire_bytes(
+    local_site: LocalSite, local_options: FetchOptions
+) -> None:
+    # Empty stored deflate blocks: 5 bytes each on the wire, no output, never the final block.
+    headers = {"Content-Type": "text/html", "Content-Encoding": "deflate"}
+    local_site.routes["/nothing"] = Reply(200, b"\x00\x00\x00\xff\xff" * 60_000, headers, chunked=True)
+    options = dataclasses.replace(local_options, max_bytes=100_000, respect_robots=False)
+    with pytest.raises(FetchError, match=r"is over the 100,000-byte limit"):
+        await fetch_raw(local_site.url("/nothing"), options)
+
+
+async def test_a_robots_txt_bomb_is_cut_at_the_robots_limit_and_the_page_still_fetched(
+    local_site: LocalSite, local_options: FetchOptions, stacked_bomb: bytes
+) -> None:
+    local_site.routes["/robots.txt"] = Reply(
+        200, stacked_bomb, {"Content-Type": "text/plain", "Content-Encoding": "gzip, gzip"}
+    )
+    url = local_site.page("/page", PAGE)
+    tracemalloc.start()
+    try:
+        raw = await fetch_raw(url, local_options)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert raw.body == PAGE  # zeros hold no rules: everything is allowed
+    assert peak < 8_000_000, peak
+
+
 async def test_a_corrupt_gzip_body_is_a_one_line_error(local_site: LocalSite, local_options: FetchOptions) -> None:
     headers = {"Content-Type": "text/html", "Content-Encoding": "gzip"}
     local_site.routes["/broken"] = Reply(200, b"\x1f\x8b\x08\x00garbage, not deflate data" * 4, headers)
