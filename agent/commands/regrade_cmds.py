@@ -7,14 +7,10 @@ import json
 import time
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-
-if TYPE_CHECKING:
-    from eval.simpleqa.grading import Grader
-    from eval.simpleqa.regrade import RegradeItem
 
 err_console = Console(stderr=True)
 
@@ -58,7 +54,7 @@ def regrade(
 ) -> None:
     """Grade answers again without re-running the agent; print a JSON summary (agreement where labelled)."""
     from eval.simpleqa.grader_choice import build_grader
-    from eval.simpleqa.regrade import GRADES_FILE, prepare_out_dir, read_regrade_input
+    from eval.simpleqa.regrade import GRADES_FILE, prepare_out_dir, read_regrade_input, regrade_to_dir
     from mcp_servers.home import runs_dir
 
     data = read_regrade_input(input_path, reference_field=reference_field)
@@ -73,7 +69,9 @@ def regrade(
     records: list[dict[str, Any]] = []
     try:
         summary = asyncio.run(
-            _run(data.items, grader_impl, out_dir, records, concurrency=concurrency, retries=retries, timeout=timeout)
+            regrade_to_dir(
+                data.items, grader_impl, out_dir, records, concurrency=concurrency, retries=retries, timeout_s=timeout
+            )
         )
     except KeyboardInterrupt:
         err_console.print(
@@ -83,42 +81,6 @@ def regrade(
     summary["skipped_errored"] = data.skipped
     typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
     err_console.print(_one_line(summary), highlight=False)
-
-
-async def _run(
-    items: list[RegradeItem],
-    grader: Grader,
-    out_dir: Path,
-    records: list[dict[str, Any]],
-    *,
-    concurrency: int,
-    retries: int,
-    timeout: float,
-) -> dict[str, Any]:
-    from eval.simpleqa.regrade import GRADES_FILE, GradesWriter, agreement_summary, regrade, write_summary
-
-    writer = GradesWriter(out_dir / GRADES_FILE)
-    complete = False
-    try:
-        await regrade(
-            items, grader, writer, concurrency=concurrency, retries=retries, timeout_s=timeout, records=records
-        )
-        complete = True
-    finally:
-        writer.close()
-        close = getattr(grader, "aclose", None)
-        if close is not None:
-            await close()
-        # Written on interruption too, so the kept lines have their figures beside them.
-        summary = {
-            **agreement_summary(sorted(records, key=lambda record: record["line"])),
-            "complete": complete,
-            "approximate": bool(grader.identity.get("approximate")),
-            "grader": grader.identity,
-            "out": str(out_dir),
-        }
-        write_summary(out_dir, summary)
-    return summary
 
 
 def _one_line(summary: dict[str, Any]) -> str:

@@ -109,7 +109,8 @@ def answer_number(question: str, gold: GoldNumber, answer: str) -> Number | None
     if nouns:
 
         def noun_rank(number: Number) -> int:
-            following = re.findall(r"[a-z]+", answer[number.end : number.end + 40].lower())[:3]
+            after = re.split(r"[\d,.;:()]", answer[number.end : number.end + 40].lower(), maxsplit=1)[0]
+            following = re.findall(r"[a-z]+", after)[:3]
             ranks = [nouns.index(w[:5]) for w in following if w[:5] in nouns]
             return min(ranks) if ranks else len(nouns)
 
@@ -251,8 +252,9 @@ def grade_date(question: str, gold: tuple[int | None, int | None, int | None], a
 
 def is_year_gold(gold: str, question: str, answer_type: str) -> bool:
     text = gold.strip().rstrip(".")
+    asks_when = re.search(r"\byears?\b|\bwhen\b", question.lower()) is not None
     return bool(re.fullmatch(r"1\d{3}|20\d{2}", text)) and (
-        answer_type.casefold() == "date" or "year" in question.lower() or answer_type == ""
+        answer_type.casefold() == "date" or (answer_type == "" and asks_when)
     )
 
 

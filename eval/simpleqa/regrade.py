@@ -24,6 +24,9 @@ from eval.simpleqa.grading import Grade, Grader
 from mcp_servers.errors import JanagentError
 
 GRADES_FILE = "grades.jsonl"
+# Hand-labelled answers for measuring a grader: every example of the grader template, the failing pairs of
+# issue 15, and realistic answers to SimpleQA questions (see its README section).
+GRADER_LABELS = Path(__file__).resolve().parent / "data" / "grader_labels.jsonl"
 SUMMARY_FILE = "summary.json"
 _GRADE_ORDER = (Grade.CORRECT, Grade.INCORRECT, Grade.NOT_ATTEMPTED)
 _BY_NAME = {
@@ -226,6 +229,41 @@ def prepare_out_dir(out: Path) -> Path:
         raise JanagentError(f"--out {out} already holds {GRADES_FILE}; choose another --out")
     out.mkdir(parents=True, exist_ok=True)
     return out
+
+
+async def regrade_to_dir(
+    items: Sequence[RegradeItem],
+    grader: Grader,
+    out_dir: Path,
+    records: list[dict[str, Any]],
+    *,
+    concurrency: int = 4,
+    retries: int = 2,
+    timeout_s: float | None = 120.0,
+) -> dict[str, Any]:
+    """Grade into ``out_dir``: grades.jsonl line by line, then summary.json (also when cancelled: ``complete``
+    false). Closes the grader. ``records`` (the caller's) holds what was graded, whatever happens."""
+    writer = GradesWriter(out_dir / GRADES_FILE)
+    complete = False
+    try:
+        await regrade(
+            items, grader, writer, concurrency=concurrency, retries=retries, timeout_s=timeout_s, records=records
+        )
+        complete = True
+    finally:
+        writer.close()
+        close = getattr(grader, "aclose", None)
+        if close is not None:
+            await close()
+        summary = {
+            **agreement_summary(sorted(records, key=lambda record: record["line"])),
+            "complete": complete,
+            "approximate": bool(grader.identity.get("approximate")),
+            "grader": grader.identity,
+            "out": str(out_dir),
+        }
+        write_summary(out_dir, summary)
+    return summary
 
 
 def write_summary(out: Path, summary: dict[str, Any]) -> None:

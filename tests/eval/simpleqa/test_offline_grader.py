@@ -1,73 +1,128 @@
+"""The offline grader against hand-labelled answers: the template's own examples, issue 15's pairs, realistic ones."""
+
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from eval.simpleqa.dataset import load_dataset, select_questions
+from eval.simpleqa.grader_template import SIMPLEQA_GRADER_TEMPLATE
 from eval.simpleqa.grading import Grade
 from eval.simpleqa.offline_grader import OfflineGrader, grade_offline
+from eval.simpleqa.regrade import GRADER_LABELS, agreement_summary
 
+LABELLED: list[dict[str, Any]] = [json.loads(line) for line in GRADER_LABELS.read_text(encoding="utf-8").splitlines()]
 OBAMA = "What are the names of Barack Obama's children?"
 CITATIONS = "How many citations does the Transformer Paper have?"
 
 
+def _grade(row: dict[str, Any]) -> Grade:
+    return grade_offline(row["question"], row["gold"], row["predicted"], answer_type=row["answer_type"])[0]
+
+
+@pytest.mark.parametrize("row", LABELLED, ids=[f"{row['source']}-{i + 1}" for i, row in enumerate(LABELLED)])
+def test_each_labelled_answer_gets_its_label(row: dict[str, Any]) -> None:
+    assert _grade(row) is Grade(row["label"]), row
+
+
+def test_the_labelled_set_holds_every_example_answer_of_the_simple_evals_template() -> None:
+    # The template's example answers are the lines "Predicted answer N: ..." and the quoted answers of its notes.
+    examples = set(re.findall(r"Predicted answer \d: (.+)", SIMPLEQA_GRADER_TEMPLATE))
+    examples |= {"120k", "124k", "115k", "100k", "113k", "around 100k", "more than 50k", "Season 7, Episode 20"}
+    examples |= {"White Wedding", "San Francisco", "Outstanding Paper", "1.75", "Michelle", "Hyoong Won Choong"}
+    examples |= {"Hyungwon Chung", "Hyun Won Chung"}
+    labelled = {row["predicted"] for row in LABELLED if row["source"] == "template"}
+    assert examples <= labelled
+    assert len(examples) == 30
+
+
+def test_agreement_and_correct_precision_on_the_whole_set() -> None:
+    records = [{"reference": row["label"], "grade": str(_grade(row))} for row in LABELLED]
+    summary = agreement_summary(records)
+    assert summary["n"] == len(LABELLED) >= 290
+    assert summary["agreement"] == 1.0
+    assert summary["correct_precision"] == 1.0
+
+
 @pytest.mark.parametrize(
-    ("question", "gold", "predicted", "answer_type", "grade"),
+    ("question", "gold", "predicted", "grade"),
     [
-        # names: order, case, punctuation, accents, words the question gives, small typos
-        (OBAMA, "Malia Obama and Sasha Obama", "sasha and malia obama", "Person", Grade.CORRECT),
-        (OBAMA, "Malia and Sasha", "Malia.", "Person", Grade.INCORRECT),
-        ("What is the name of Barack Obama's wife?", "Michelle Obama", "Michelle", "Person", Grade.CORRECT),
-        ("Who?", "Hyung Won Chung", "Hyun Won Chung", "Person", Grade.CORRECT),
-        ("Who?", "Jóhanna Sigurðardóttir", "Johanna Sigurdardottir", "Person", Grade.CORRECT),
-        ("Who?", "Michio Sugeno", "The 2010 award went to Michio Sugeno.", "Person", Grade.CORRECT),
-        ("Who?", "Michio Sugeno", "Geoffrey Hinton", "Person", Grade.INCORRECT),
-        ("What episode?", "Season 7, Episode 20: White Wedding", "White Wedding", "Other", Grade.CORRECT),
-        ("What kind of ship?", "tramp steamer (or collier)", "a collier", "Other", Grade.CORRECT),
-        # numbers to the gold's last significant figure (the template's 120k example)
-        (CITATIONS, "120k", "124k", "Number", Grade.CORRECT),
-        (CITATIONS, "120k", "115k", "Number", Grade.CORRECT),
-        (CITATIONS, "120k", "113k", "Number", Grade.INCORRECT),
-        (CITATIONS, "120k", "around 100k", "Number", Grade.NOT_ATTEMPTED),
-        (CITATIONS, "120k", "more than 50k", "Number", Grade.NOT_ATTEMPTED),
-        ("Height in meters?", "1.73 m", "1.73", "Number", Grade.CORRECT),
-        ("Height in meters?", "1.73 m", "1.8", "Number", Grade.INCORRECT),
-        ("How many daughters?", "3", "She had three daughters.", "Number", Grade.CORRECT),
-        ("How much, in euros?", "120,000 euros", "120000 euros", "Number", Grade.CORRECT),
-        ("How many?", "150 (acceptable range: anything between 148 and 152)", "149", "Number", Grade.CORRECT),
-        ("How many?", "150 (acceptable range: anything between 148 and 152)", "160", "Number", Grade.INCORRECT),
-        # dates by the parts the gold gives
-        ("When was he born?", "June 24, 1896", "He was born on 24 June 1896.", "Date", Grade.CORRECT),
-        ("When was he born?", "June 24, 1896", "25 June 1896", "Date", Grade.INCORRECT),
-        ("In which year?", "2023", "It happened in 2023.", "Date", Grade.CORRECT),
-        ("In which year?", "2023", "2021", "Date", Grade.INCORRECT),
-        # hedges and refusals
-        (OBAMA, "Malia and Sasha", "I don't know.", "Person", Grade.NOT_ATTEMPTED),
-        ("In which year?", "2023", "I'm not sure.", "Date", Grade.NOT_ATTEMPTED),
-        ("Who?", "Michio Sugeno", "I cannot find any information about this award.", "Person", Grade.NOT_ATTEMPTED),
-        ("Who?", "Michio Sugeno", "", "Person", Grade.NOT_ATTEMPTED),
-        # hedged but containing the gold stays CORRECT, as in the template
-        (OBAMA, "Malia and Sasha", "Malia and Sasha, but I'm not sure", "Person", Grade.CORRECT),
+        # numbers are compared as numbers: no trailing-zero tolerance for a plain integer
+        ("How many titles?", "10", "5", Grade.INCORRECT),
+        ("How many people attended?", "2000", "1500", Grade.INCORRECT),
+        ("How many people attended?", "2000", "2,000 people attended.", Grade.CORRECT),
+        # the number that answers the question, not any number in the answer
+        ("How many goals did he score?", "12", "He scored 8 goals in 12 matches.", Grade.INCORRECT),
+        ("How many matches did he play?", "12", "He scored 8 goals in 12 matches.", Grade.CORRECT),
+        ("What was the population in 2010?", "1,142", "In 2010 the population was 1,142.", Grade.CORRECT),
+        ("In which season?", "Season 3", "Season 4, episode 3", Grade.INCORRECT),
+        ("In which season?", "Season 3", "It was in season 3.", Grade.CORRECT),
+        ("What was the score?", "3-1", "3-2", Grade.INCORRECT),
+        ("What was the score?", "3-1", "They won 3–1.", Grade.CORRECT),
+        ("In what year?", "1757", "It was founded in 1757 or 1758.", Grade.INCORRECT),
+        # a scaled gold to its last significant figure; a decimal gold within two units of its last place
+        (CITATIONS, "120k", "115k", Grade.CORRECT),
+        (CITATIONS, "120k", "125k", Grade.INCORRECT),
+        ("What is the height of Jason Wei in meters?", "1.73 m", "1.75", Grade.CORRECT),
+        ("What is the height of Jason Wei in meters?", "1.73 m", "1.8", Grade.INCORRECT),
+        (CITATIONS, "120k", "around 100k", Grade.NOT_ATTEMPTED),
+        # negations, candidate lists and a gold named and then replaced are INCORRECT
+        ("What is the capital of France?", "Paris", "Not Paris", Grade.INCORRECT),
+        ("What is the capital of France?", "Paris", "It is Lyon, not Paris.", Grade.INCORRECT),
+        ("Who painted it?", "Leonardo da Vinci", "Michelangelo, Raphael, or Leonardo da Vinci", Grade.INCORRECT),
+        (
+            "Which genus has more species, Bactris and Epigaea?",
+            "Bactris",
+            "Bactris and Epigaea have 15 species.",
+            Grade.INCORRECT,
+        ),
+        (
+            "Which genus has more species, Bactris and Epigaea?",
+            "Bactris",
+            "Bactris has more species than Epigaea.",
+            Grade.CORRECT,
+        ),
+        ("Which city?", "Paris", "The result mentions Paris, but the answer is Amsterdam.", Grade.INCORRECT),
+        (
+            "Who won?",
+            "Michio Sugeno",
+            "Michio Sugeno won in 2008, but the 2010 award went to Lotfi Zadeh.",
+            Grade.INCORRECT,
+        ),
+        # refusals count only when the answer is a refusal; a hedged correct answer stays CORRECT
+        ("What is the capital of France?", "Paris", "Lyon. Further details are not available.", Grade.INCORRECT),
+        ("In what year?", "1995", "1996. I'm not sure.", Grade.INCORRECT),
+        ("In what year?", "1995", "1995, but I'm not sure.", Grade.CORRECT),
+        ("In what year?", "1995", "I'm not sure. The results do not say.", Grade.NOT_ATTEMPTED),
+        (OBAMA, "Malia and Sasha", "", Grade.NOT_ATTEMPTED),
+        # what the question gives, and a place's state or country, may be left out; small typos are forgiven
+        ("What city is OpenAI headquartered in?", "San Francisco, California", "San Francisco", Grade.CORRECT),
+        ("What is the name of Barack Obama's wife?", "Michelle Obama", "Michelle", Grade.CORRECT),
+        ("Who?", "Jóhanna Sigurðardóttir", "Johanna Sigurdardottir", Grade.CORRECT),
+        ("Who?", "Hyung Won Chung", "Hyoong Won Choong", Grade.CORRECT),
+        ("Who won in 2005?", "Sarah Keller", "Sarah", Grade.INCORRECT),
     ],
 )
-def test_offline_grading_follows_the_templates_rules_where_rules_can(
-    question: str, gold: str, predicted: str, answer_type: str, grade: Grade
-) -> None:
-    assert grade_offline(question, gold, predicted, answer_type=answer_type)[0] is grade
+def test_rules_follow_the_template(question: str, gold: str, predicted: str, grade: Grade) -> None:
+    assert grade_offline(question, gold, predicted)[0] is grade
 
 
 async def test_the_offline_grader_labels_itself_approximate_everywhere() -> None:
     grader = OfflineGrader()
-    outcome = await grader.grade("Who?", "Michio Sugeno", "Michio Sugeno", answer_type="Person")
+    outcome = await grader.grade("Who?", "Michio Sugeno", "The 2010 award went to Michio Sugeno.", answer_type="Person")
     assert outcome.grade is Grade.CORRECT
     assert outcome.raw.startswith("offline (approximate)")
     assert grader.identity["approximate"] is True
 
 
-def test_every_gold_answer_of_a_real_sample_grades_correct(shared_data: Path) -> None:
+def test_every_gold_answer_of_the_dataset_is_accepted_as_its_own_answer(shared_data: Path) -> None:
+    # A sanity check only (a grader that rejects the gold itself is broken); the labelled set tests real answers.
     data = load_dataset(shared_data / "simpleqa" / "simple_qa_test_set.csv")
-    for question in select_questions(data.questions, limit=500, seed=0):
+    for question in select_questions(data.questions, limit=1000, seed=0):
         grade, reason = grade_offline(
             question.problem, question.answer, question.answer, answer_type=question.answer_type
         )
