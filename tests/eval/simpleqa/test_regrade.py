@@ -89,9 +89,10 @@ def test_an_empty_or_missing_input_is_a_one_line_error(tmp_path: Path) -> None:
 
 
 def test_agreement_confusion_and_correct_precision_and_recall() -> None:
-    pairs: list[tuple[str, str | None]] = [("CORRECT", "CORRECT")] * 6 + [("CORRECT", "INCORRECT")] * 2 + [("INCORRECT", "CORRECT")] * 1
-    pairs += [("INCORRECT", "INCORRECT")] * 3 + [("NOT_ATTEMPTED", "INCORRECT")] * 1 + [("NOT_ATTEMPTED", None)]
-    records: list[dict[str, Any]] = [{"reference": ref, "grade": got} for ref, got in pairs]
+    counts = {("CORRECT", "CORRECT"): 6, ("CORRECT", "INCORRECT"): 2, ("INCORRECT", "CORRECT"): 1}
+    counts |= {("INCORRECT", "INCORRECT"): 3, ("NOT_ATTEMPTED", "INCORRECT"): 1, ("NOT_ATTEMPTED", ""): 1}
+    pairs = [pair for pair, count in counts.items() for _ in range(count)]
+    records: list[dict[str, Any]] = [{"reference": ref, "grade": got or None} for ref, got in pairs]
     records.append({"reference": None, "grade": "CORRECT"})
     summary = agreement_summary(records)
     assert (summary["n"], summary["graded"], summary["errors"], summary["with_reference"]) == (15, 14, 1, 13)
