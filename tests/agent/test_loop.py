@@ -318,4 +318,7 @@ async def test_sources_are_empty_when_the_answer_shares_nothing_with_the_results
         model = ScriptedModel([ScriptedModel.call("search", {"query": "x"}), "I could not find it."])
         result = await run_agent("q", model, toolbox)
         assert result.sources == []
-        assert PAINTING_HITS  # the search did return hits
+        [search] = tool_events(result)
+        # The search did return the painting's hits, with their references: only the answer shares nothing.
+        assert not search["data"]["is_error"]
+        assert search["data"]["sources"] == [hit["url"] for hit in PAINTING_HITS]
