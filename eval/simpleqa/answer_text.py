@@ -167,9 +167,18 @@ def sentences(text: str) -> list[str]:
     return [part.strip() for part in _SENTENCE_END.split(text) if part.strip()]
 
 
+# The same refusals in the forms an agent words them ("the results do not give the date", "was not found").
+_REFUSAL_FORMS = re.compile(
+    r"\b(?:do|does|did)(?:n't| not) (?:give|say|state|mention|specify|provide|contain|list|include|show|indicate)\b"
+    r"|\b(?:is|are|was|were) not (?:given|stated|listed|mentioned|specified|found|known|available|provided)\b"
+    r"|\b(?:could not|couldn't|cannot|can't|was unable to|am unable to) "
+    r"(?:find|determine|confirm|verify|locate|identify|answer|tell)\b"
+)
+
+
 def has_refusal(text: str) -> bool:
     lowered = text.lower()
-    return any(phrase in lowered for phrase in REFUSALS)
+    return any(phrase in lowered for phrase in REFUSALS) or _REFUSAL_FORMS.search(lowered) is not None
 
 
 def opens_with_refusal(text: str) -> bool:
@@ -258,7 +267,10 @@ def date_mentions(text: str) -> list[DateMention]:
         month = MONTHS.get(token.norm.rstrip("."))
         if month is None:
             continue
-        near = toks[max(0, index - 1) : index + 3]
+        # "5 December 1985", "December 5, 1985", "2 of January of 2019", "the 2nd of May 2001"
+        near = [t for t in toks[max(0, index - 3) : index + 4] if t.norm not in {"of", "the"}]
+        position = near.index(token)
+        near = near[max(0, position - 1) : position + 3]
         digits = [t for t in near if t.norm[:1].isdigit() and t is not token]
         if not digits:
             continue

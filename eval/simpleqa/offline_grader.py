@@ -148,6 +148,10 @@ def _same_word(want: str, got: str) -> bool:
         return True
     if want[:1].isdigit() or got[:1].isdigit():
         return want.replace(",", "") == got.replace(",", "")
+    # A typo, not another word: same first letter, nearly the same length ("Muliqi" for "Mulliqi", not
+    # "Reilly" for "O'Reilly").
+    if want[0] != got[0] or abs(len(want) - len(got)) > 2:
+        return False
     return len(want) >= 5 and len(got) >= 4 and SequenceMatcher(None, want, got).ratio() >= 0.8
 
 

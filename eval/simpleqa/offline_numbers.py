@@ -47,6 +47,7 @@ class GoldNumber:
     scaled: bool
     ordinal: bool
     mantissa: Decimal  # the value before its scale word ("19.1" of "19.1 billion")
+    unit: str = ""  # what follows the number in the gold ("acres" of "10 acres")
 
 
 def parse_gold_number(gold: str) -> GoldNumber | None:
@@ -65,7 +66,8 @@ def parse_gold_number(gold: str) -> GoldNumber | None:
     mantissa = Decimal(match.group(1).replace(",", ""))
     scale = (match.group(3) or "").lower()
     value = mantissa.scaleb(SCALES[scale]) if scale else mantissa
-    return GoldNumber(value, match.group(1).replace(",", ""), bool(scale), bool(match.group(2)), mantissa)
+    unit = (match.group(4) or "").strip()
+    return GoldNumber(value, match.group(1).replace(",", ""), bool(scale), bool(match.group(2)), mantissa, unit)
 
 
 def _matches(gold: GoldNumber, number: Decimal, *, question: str) -> bool:
@@ -83,18 +85,38 @@ def _matches(gold: GoldNumber, number: Decimal, *, question: str) -> bool:
     return number == gold.value
 
 
-def _unit_nouns(question: str) -> list[str]:
-    """The words a count in the answer should be followed by: "How many bronze medals" -> [bronze, medal]."""
-    match = re.search(r"\bhow (?:many|much)\s+([a-z]+)(?:\s+([a-z]+))?", question.lower())
+_AUXILIARIES = {"did", "does", "do", "was", "were", "is", "are", "have", "has", "had", "will", "can", "would"}
+
+
+def _unit_nouns(question: str, gold: GoldNumber) -> list[str]:
+    """Stems of the words a count in the answer should be followed by: "How many bronze medals" -> [bron, meda];
+    a gold's own unit ("10 acres") counts too. Only for "how many": after "how much" come units of measure."""
+    stems = [word[:4] for word in re.findall(r"[a-z]+", gold.unit.lower())[:1]]
+    match = re.search(r"\bhow many\s+((?:[\w.]+\s+){0,2}[\w.]+)", question.lower())
     if match is None:
-        return []
-    return [word[:5] for word in match.groups() if word and word not in {"did", "does", "do", "was", "were", "is"}]
+        return stems
+    for word in match.group(1).replace(".", "").split():
+        if word in _AUXILIARIES:
+            break
+        if len(word) >= 3:
+            stems.append(word[:4])
+    return stems
+
+
+# Where one clause ends: a comma, "and", "but", or a full stop that ends a sentence (not the one in "Ph.D. in").
+_CLAUSE_BREAK = re.compile(r"[,;]|\band\b|\bbut\b|\.\s+(?=[A-Z])|\.$")
+_LIFE_EVENTS = re.compile(r"\b(born|birth|died|death)\b", re.IGNORECASE)
 
 
 def _clause_of(text: str, position: int) -> str:
-    start = max(text.rfind(sep, 0, position) for sep in (",", ";", ".", " and ", " but "))
-    ends = [i for i in (text.find(sep, position) for sep in (",", ";", ". ", " and ", " but ")) if i != -1]
-    return text[start + 1 : min(ends) if ends else len(text)]
+    start, end = 0, len(text)
+    for match in _CLAUSE_BREAK.finditer(text):
+        if match.end() <= position:
+            start = match.end()
+        elif match.start() >= position:
+            end = match.start()
+            break
+    return text[start:end]
 
 
 def answer_number(question: str, gold: GoldNumber, answer: str) -> Number | None:
@@ -105,18 +127,24 @@ def answer_number(question: str, gold: GoldNumber, answer: str) -> Number | None
         candidates = [n for n in candidates if not _looks_like_year(answer, n)]
     if not candidates:
         return None
-    nouns = _unit_nouns(question)
+    nouns = _unit_nouns(question, gold)
     if nouns:
 
         def noun_rank(number: Number) -> int:
             after = re.split(r"[\d,.;:()]", answer[number.end : number.end + 40].lower(), maxsplit=1)[0]
             following = re.findall(r"[a-z]+", after)[:3]
-            ranks = [nouns.index(w[:5]) for w in following if w[:5] in nouns]
+            ranks = [nouns.index(w[:4]) for w in following if w[:4] in nouns]
             return min(ranks) if ranks else len(nouns)
 
         best = min(noun_rank(n) for n in candidates)
         if best < len(nouns):
             candidates = [n for n in candidates if noun_rank(n) == best]
+        elif re.search(r"\bhow many\b", question.lower()):
+            # None counts what was asked; one that counts something else ("won 3 games" for "how many losses")
+            # is not the answer.
+            candidates = [n for n in candidates if not _counts_another_noun(answer, n)]
+            if not candidates:
+                return None
     if gold.ordinal and any(n.ordinal for n in candidates):
         candidates = [n for n in candidates if n.ordinal]
     if len(candidates) > 1:
@@ -131,9 +159,21 @@ def answer_number(question: str, gold: GoldNumber, answer: str) -> Number | None
 
 
 def _overlap(clause: str, asked: set[str]) -> int:
-    """How many of the question's words (by their first five letters: "published" is "publish") a clause holds."""
-    stems = {word[:5] for word in asked if not word[:1].isdigit()}
-    return len({word[:5] for word in content_words(clause)} & stems)
+    """How many of the question's words (by their first four letters: "earned" is "earn") a clause holds; a
+    clause about a birth or death the question does not ask about counts against ("born in 1930 and ...")."""
+    stems = {word[:4] for word in asked if not word[:1].isdigit()}
+    life_event = _LIFE_EVENTS.search(clause) is not None and not any(
+        w[:4] in {"born", "birt", "died", "deat"} for w in asked
+    )
+    return len({word[:4] for word in content_words(clause)} & stems) - (10 if life_event else 0)
+
+
+_NOT_COUNTED = {"and", "or", "in", "on", "at", "of", "to", "for", "by", "from", "with", "as", "is", "was", "the", "a"}
+
+
+def _counts_another_noun(answer: str, number: Number) -> bool:
+    following = re.match(r"\s+([a-z]+)", answer[number.end :].lower())
+    return following is not None and following.group(1) not in _NOT_COUNTED and following.group(1) not in NUMBER_WORDS
 
 
 def _looks_like_year(text: str, number: Number) -> bool:
