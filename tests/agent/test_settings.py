@@ -65,3 +65,13 @@ def test_a_config_file_that_is_not_an_object_is_rejected() -> None:
     write_config(["smollm2"])
     with pytest.raises(JanagentError, match="must hold a JSON object"):
         load_settings()
+
+
+def test_a_commands_parameters_named_like_settings_are_its_flags() -> None:
+    from agent.settings import settings_from_flags
+
+    parameters = {"question": "q", "model": "smollm2", "max_steps": 3, "seed": 7, "temperature": None}
+    settings = settings_from_flags(parameters, ignore={"seed"})  # bench simpleqa: --seed samples questions
+    assert (settings.model, settings.max_steps, settings.seed) == ("smollm2", 3, None)
+    assert settings.sampling_overrides() == {}
+    assert settings_from_flags(parameters).sampling_overrides() == {"seed": 7}

@@ -253,3 +253,15 @@ async def test_assistant_tool_calls_and_tool_results_are_sent_in_openai_shape() 
         "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "search", "arguments": '{"query": "q"}'}}],
     }
     assert sent[2] == {"role": "tool", "tool_call_id": "c1", "content": "Seurat painted it."}
+
+
+async def test_the_thinking_switch_follows_the_models_profile() -> None:
+    recorder = Recorder(completion("ok"), completion("ok"))
+    jan = make(recorder)
+    await jan.generate(MESSAGES, [], Sampling())
+    qwen25 = OpenAIModel(
+        "Qwen2.5-Coder-0.5B-Instruct", base_url=LOCAL, stream=False, transport=httpx.MockTransport(recorder)
+    )
+    await qwen25.generate(MESSAGES, [], Sampling())
+    assert recorder.body(0)["chat_template_kwargs"] == dict(jan.profile.template_kwargs) == {"enable_thinking": False}
+    assert qwen25.profile.template_kwargs == {} and "chat_template_kwargs" not in recorder.body(1)
