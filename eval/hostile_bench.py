@@ -21,6 +21,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -99,34 +100,42 @@ def hostile_server(routes: dict[str, tuple[dict[str, str], bytes]]) -> Iterator[
         thread.join(timeout=5)
 
 
+# Linux carries a process's peak RSS across fork and exec: a child forked from a big parent (pytest after a
+# few hundred tests) reports the parent's size as its own peak. So each case is started by this small
+# launcher, and its child, forked from a process of about 10 MB, is the one measured (wait4's rusage).
+_LAUNCHER = """
+import json, os, subprocess, sys
+report, command = sys.argv[1], sys.argv[2:]
+child = subprocess.Popen(command)
+_, status, usage = os.wait4(child.pid, 0)
+with open(report, "w") as handle:
+    json.dump({"exit_code": os.waitstatus_to_exitcode(status), "maxrss": usage.ru_maxrss}, handle)
+"""
+
+
 def run_child(case: str, args: Sequence[str], env: dict[str, str], note: str = "") -> CaseResult:
-    """Run ``python -m agent ARGS`` and return its exit code, own peak RSS (wait4) and last stderr/stdout line."""
-    command = [sys.executable, "-m", "agent", *args]
+    """Run ``python -m agent ARGS`` and return its exit code, own peak RSS (wait4) and last output line."""
     started = time.perf_counter()
-    with tempfile.TemporaryFile() as out:
-        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
-        deadline = started + CASE_TIMEOUT_S
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() > deadline:
-                proc.kill()
-                pid, status, usage = os.wait4(proc.pid, 0)
-                note = f"killed after {CASE_TIMEOUT_S:g} s " + note
-                break
-            time.sleep(0.05)  # polling a child we started; the bench, not a test
-        proc.returncode = os.waitstatus_to_exitcode(status)
+    with tempfile.TemporaryDirectory(prefix="janagent-case-") as tmp:
+        report, output = Path(tmp) / "report.json", Path(tmp) / "output.txt"
+        command = [sys.executable, "-c", _LAUNCHER, str(report), sys.executable, "-m", "agent", *args]
+        with output.open("wb") as out:
+            launcher = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+            try:
+                launcher.wait(timeout=CASE_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                os.killpg(launcher.pid, signal.SIGKILL)  # the launcher and the case: its own session
+                launcher.wait()
+                note = f"killed after {CASE_TIMEOUT_S:g} s; {note}"
         wall = time.perf_counter() - started
-        out.seek(0)
-        lines = [line for line in out.read().decode("utf-8", "replace").splitlines() if line.strip()]
-    shown = " ".join(args)
+        measured = json.loads(report.read_text()) if report.is_file() else {"exit_code": -9, "maxrss": 0}
+        lines = [line for line in output.read_text("utf-8", "replace").splitlines() if line.strip()]
     return CaseResult(
         case=case,
-        command=f"janagent {shown}",
-        exit_code=proc.returncode,
+        command="janagent " + " ".join(args),
+        exit_code=int(measured["exit_code"]),
         # ru_maxrss is KiB on Linux, bytes on macOS.
-        peak_rss_mb=round(usage.ru_maxrss / (1 << 20 if sys.platform == "darwin" else 1024), 1),
+        peak_rss_mb=round(measured["maxrss"] / (1 << 20 if sys.platform == "darwin" else 1024), 1),
         wall_s=round(wall, 2),
         last_line=lines[-1][:300] if lines else "",
         note=f"{note.strip()}; {len(lines)} output lines".lstrip("; "),
