@@ -9,6 +9,7 @@ Scores are the best over all gold answers, as both scripts take them.
 
 from __future__ import annotations
 
+import html
 import re
 import string
 from collections import Counter
@@ -19,7 +20,10 @@ _PUNCTUATION = frozenset(string.punctuation)
 _YES_NO = frozenset({"yes", "no", "noanswer"})
 
 # Short-form extraction: an "Answer:" lead, trailing source sections and citations, markdown decoration.
-_ANSWER_LEAD = re.compile(r"^\s*(?:\*\*)?(?:final\s+)?answer(?:\*\*)?\s*[:：]\s*(?:\*\*)?", re.IGNORECASE)
+_ANSWER_LEAD = re.compile(
+    r"^\s*(?:\*\*)?(?:(?:so,?\s+)?the\s+)?(?:final\s+|short\s+)?answer(?:\*\*)?(?:\s*[:：]|\s+is\s*:?)\s*(?:\*\*)?",
+    re.IGNORECASE,
+)
 _SOURCES_SECTION = re.compile(r"^\s*(?:\*\*)?(?:sources?|references?)(?:\*\*)?\s*:", re.IGNORECASE | re.MULTILINE)
 _CITATION = re.compile(
     r"\s*(?:\((?:[^()]*?(?:https?://|doc(?:_id)?\s*[:=]|source\s*:)[^()]*)\)|\[\d+(?:,\s*\d+)*\]|https?://\S+)",
@@ -68,10 +72,10 @@ def short_answer(reply: str) -> str:
     """The short form of a reply, which is what gets scored: the answer line without its decoration.
 
     The reply itself (and its sources) stays as the agent gave it; this only decides what is compared with
-    the gold: the text after an "Answer:" lead if there is one, else the first line, without a trailing
+    the gold: the text after an "Answer:" / "The answer is" lead if there is one, else the first line, without a trailing
     "Sources:" section, citations (``(doc: x)``, ``[1]``, URLs), list markers, bold markers and a final period.
     """
-    text = reply.strip()
+    text = html.unescape(reply).strip()  # a model copying "&amp;" from a web snippet means "&"
     section = _SOURCES_SECTION.search(text)
     if section is not None and section.start() > 0:
         text = text[: section.start()]

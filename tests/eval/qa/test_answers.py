@@ -51,6 +51,10 @@ def test_scores_are_the_best_over_all_gold_answers() -> None:
         ('"1884"', "1884"),
         ("Seurat painted it, see https://example.org/seurat", "Seurat painted it, see"),
         ("   ", ""),
+        ("The answer is: 1. Henry J. Kaiser\n\nKaiser Steel was founded by Henry J. Kaiser.", "Henry J. Kaiser"),
+        ("Foo Fighters\n\nThe answer is: Foo Fighters", "Foo Fighters"),
+        ("The answer is Sport &amp; Leisure Swifts F.C.", "Sport & Leisure Swifts F.C"),
+        ("Answers vary by source.", "Answers vary by source"),
     ],
 )
 def test_the_short_form_drops_leads_citations_sources_and_decoration(reply: str, short: str) -> None:
