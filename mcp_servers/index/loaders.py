@@ -51,13 +51,13 @@ def _suffix(path: Path) -> str:
     return path.suffix.lower()
 
 
-def _read_plain(path: Path) -> Iterator[Document]:
+def _read_plain(path: Path, part_chars: int = PART_CHARS) -> Iterator[Document]:
     # Read a part at a time: a 55 MB file with no line break never sits in memory whole.
     key = str(path)
     markdown = _suffix(path) in (".md", ".markdown")
     title = path.stem
     with path.open(encoding="utf-8", errors="replace") as handle:
-        for ordinal, text in enumerate(read_parts(handle)):
+        for ordinal, text in enumerate(read_parts(handle, part_chars)):
             if markdown:
                 match = _MD_HEADING.search(text) if ordinal == 0 else None
                 if match:
@@ -236,7 +236,7 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
             raise JanagentError(f"{path}: no such file or folder")
 
 
-def load_file(path: Path, report: LoadReport | None = None) -> Iterator[Document]:
+def load_file(path: Path, report: LoadReport | None = None, part_chars: int = PART_CHARS) -> Iterator[Document]:
     """The documents of one supported file, big texts in parts; binary and empty files yield none (see report)."""
     report = report if report is not None else LoadReport()
     suffix = _suffix(path)
@@ -249,25 +249,29 @@ def load_file(path: Path, report: LoadReport | None = None) -> Iterator[Document
             report.skip(path, reason)
             return
     count = 0
-    for doc in _READERS[suffix](path):
+    # Text files are read a part at a time; the other kinds are parsed whole, then cut.
+    docs = _read_plain(path, part_chars) if suffix in TEXT_SUFFIXES else _READERS[suffix](path)
+    for doc in docs:
         if suffix not in _RECORD_SUFFIXES and not doc.text.strip():
             continue  # a page of markup or a scanned PDF without text: nothing to find in it
-        for part in split_document(doc, PART_CHARS):
+        for part in split_document(doc, part_chars):
             count += 1
             yield part
     if count == 0:
         report.skip_empty(path)
 
 
-def load_documents(paths: Iterable[str | Path], report: LoadReport | None = None) -> Iterator[Document]:
+def load_documents(
+    paths: Iterable[str | Path], report: LoadReport | None = None, part_chars: int = PART_CHARS
+) -> Iterator[Document]:
     """Documents from files and folders of .txt/.md/.html/.pdf/.jsonl(.gz)/.json(.gz), lazily, in path order.
 
     Skipped files are told to ``report`` (default: warning lines on the ``janagent.index`` logger), the
-    count of empty ones once at the end.
+    count of empty ones once at the end. Texts over ``part_chars`` characters come in parts (``text_parts``).
     """
     report = report if report is not None else LoadReport()
     for path in iter_files(paths):
-        yield from load_file(path, report)
+        yield from load_file(path, report, part_chars)
     report.finish()
 
 

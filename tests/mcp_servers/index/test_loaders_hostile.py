@@ -16,6 +16,7 @@ from mcp_servers.errors import JanagentError
 from mcp_servers.index import load_documents
 from mcp_servers.index.file_checks import LoadReport, binary_reason
 from mcp_servers.index.loaders import _read_jsonl
+from mcp_servers.index.local_index import LocalIndex
 from mcp_servers.index.text_parts import PART_CHARS, cut_text, read_parts
 
 ELF_HEAD = b"\x7fELF\x02\x01\x01\x00" + bytes(8) + b"\x02\x00\x3e\x00\x01\x00\x00\x00"
@@ -170,3 +171,28 @@ def test_a_big_jsonl_record_is_cut_into_parts_too(tmp_path: Path) -> None:
     docs = list(load_documents([path]))
     assert [d.id for d in docs] == ["r1", "r1#part2", "r1#part3"]
     assert "".join(d.text for d in docs) == text
+
+
+def test_a_bad_file_in_an_add_leaves_the_index_as_it_was(tmp_path: Path, index: LocalIndex) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Otters hold hands while they sleep.")
+    index.add_paths([corpus])
+    before = index.stats()
+    (corpus / "b.txt").write_text("Sea lions bark.")
+    (corpus / "c.jsonl").write_bytes(b'{"id": "x", "text": "caf\xe9"}\n')
+    with pytest.raises(JanagentError, match=r"c\.jsonl:1: not UTF-8 text"):
+        index.add_paths([corpus])
+    assert index.stats() == before
+    assert [hit.doc_id for hit in index.search("otters", k=3)] == [str((corpus / "a.txt").resolve())]
+
+
+def test_re_adding_a_big_file_replaces_all_of_its_parts(tmp_path: Path, index: LocalIndex) -> None:
+    path = tmp_path / "big.txt"
+    path.write_text("alpha beta gamma " * 170)  # about 2,900 characters: 3 parts of at most 1,000
+    index.add_documents(load_documents([path], part_chars=1000))
+    assert index.stats().documents == 3
+    path.write_text("delta epsilon " * 100)  # 1,400 characters: 2 parts now
+    index.add_documents(load_documents([path], part_chars=1000))
+    assert index.stats().documents == 2
+    assert index.search("alpha beta", k=3, mode="bm25") == []
