@@ -10,8 +10,11 @@ It applies the simple-evals template's rules where string rules can, and when un
 - numbers, pairs such as "3-1" and dates: the number that answers the question (eval/simpleqa/offline_numbers.py);
 - refusals are NOT_ATTEMPTED only when the answer is a refusal: "I'm not sure. ..." is, "Lyon. Further details
   are not available." is INCORRECT (it answers Lyon), a hedged correct answer stays CORRECT.
-Its agreement with reference grades is measured by ``janagent bench regrade`` on eval/simpleqa/data/grader_labels.jsonl;
-it is still a rough guide, not a SimpleQA score.
+What it cannot see: a gold named in a relation to another answer ("Jane Doe succeeded John Smith" for gold
+"John Smith" is CORRECT here), paraphrases and synonyms ("three daughters" for a count of children, a surname
+alone for a full name are not CORRECT here), facts that contradict the gold without naming it. Its agreement
+with hand labels is printed by ``janagent bench regrade --input eval/simpleqa/data/grader_labels.jsonl``; it
+is still a rough guide, not a SimpleQA score.
 """
 
 from __future__ import annotations

@@ -50,6 +50,7 @@ class RegradeItem:
     predicted: str
     answer_type: str = ""
     reference: Grade | None = None
+    source: str = ""  # an optional ``source`` field: the summary then gives figures per source too
 
 
 @dataclass(frozen=True)
@@ -106,10 +107,11 @@ def read_regrade_input(path: Path, *, reference_field: str = "label") -> Regrade
             answer_type = _text_field(record, "answer_type", required=False) or ""
             raw_reference = record.get(reference_field)
             reference = parse_reference(raw_reference) if raw_reference is not None else None
+            source = _text_field(record, "source", required=False) or ""
         except (ValueError, json.JSONDecodeError) as exc:
             raise JanagentError(f"{path}:{number}: {exc}") from exc
         assert question is not None and gold is not None and predicted is not None
-        items.append(RegradeItem(number, question, gold, predicted, answer_type, reference))
+        items.append(RegradeItem(number, question, gold, predicted, answer_type, reference, source))
     if not items:
         raise JanagentError(f"--input {path}: no answers to grade")
     return RegradeInput(items, skipped)
@@ -167,6 +169,7 @@ async def _grade_one(item: RegradeItem, grader: Grader, *, retries: int, timeout
         "predicted": item.predicted,
         "answer_type": item.answer_type,
         "reference": str(item.reference) if item.reference else None,
+        "source": item.source,
         "grade": None,
         "reason": None,
         "error": None,
@@ -255,8 +258,15 @@ async def regrade_to_dir(
         close = getattr(grader, "aclose", None)
         if close is not None:
             await close()
+        ordered = sorted(records, key=lambda record: record["line"])
+        sources = sorted({record["source"] for record in ordered if record.get("source")})
         summary = {
-            **agreement_summary(sorted(records, key=lambda record: record["line"])),
+            **agreement_summary(ordered),
+            **(
+                {"by_source": {s: agreement_summary([r for r in ordered if r.get("source") == s]) for s in sources}}
+                if sources
+                else {}
+            ),
             "complete": complete,
             "approximate": bool(grader.identity.get("approximate")),
             "grader": grader.identity,

@@ -35,6 +35,10 @@ def test_the_offline_grader_agrees_with_every_labelled_answer(tmp_path: Path) ->
     correct = sum(row["label"] == "CORRECT" for row in labelled)
     assert summary["confusion"]["CORRECT"] == {"CORRECT": correct, "INCORRECT": 0, "NOT_ATTEMPTED": 0}
     assert summary["approximate"] is True and summary["complete"] is True
+    # per source: every example of the grader template is graded as the template grades it
+    template = summary["by_source"]["template"]
+    assert (template["n"], template["agreement"]) == (30, 1.0)
+    assert set(summary["by_source"]) == {row["source"] for row in labelled}
     assert "APPROXIMATE" in result.stderr and "CORRECT precision 1.000" in result.stderr
     lines = [json.loads(line) for line in (out / GRADES_FILE).read_text(encoding="utf-8").splitlines()]
     assert sorted(line["line"] for line in lines) == list(range(1, len(labelled) + 1))
