@@ -36,6 +36,9 @@ def normalize_rows(vectors: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(vectors / norms, dtype=np.float32)
 
 
+# Rows gathered at once in the static-model fast path: 128 x 512 tokens x 256 dims x 4 bytes = 64 MiB at most.
+GATHER_ROWS = 128
+
 # float32 copies of float16 embedding tables, keyed by the table's id (the table is kept alive with it).
 _FLOAT32_TABLES: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
@@ -83,7 +86,11 @@ def _static_encode(model: Any, texts: list[str]) -> np.ndarray | None:
         if token_ids:
             buckets[len(token_ids)].append(i)
     for rows in buckets.values():
-        out[rows] = table[np.array([ids[i] for i in rows], dtype=np.int64)].mean(axis=1)
+        # A block of rows at a time: the gathered (rows, tokens, dim) float32 array of a whole batch of
+        # 512-token chunks is gigabytes (4,096 x 512 x 256 x 4 bytes = 2 GiB); each row's mean is the same.
+        for start in range(0, len(rows), GATHER_ROWS):
+            block = rows[start : start + GATHER_ROWS]
+            out[block] = table[np.array([ids[i] for i in block], dtype=np.int64)].mean(axis=1)
     if model.normalize:
         out32 = out.astype(np.float32)
         norm = np.linalg.norm(out32, axis=1, keepdims=True) + 1e-32
