@@ -44,6 +44,7 @@ class FetchOptions:
     read_timeout_s: float = 20.0
     # The whole fetch (robots.txt, redirects, body) must finish within this, whatever the server does.
     total_timeout_s: float = 45.0
+    # The most bytes of a body, counted both on the wire and after decoding (while it is decoded).
     max_bytes: int = 5_000_000
     max_redirects: int = 5
     use_cache: bool = True
