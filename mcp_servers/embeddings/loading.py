@@ -97,9 +97,12 @@ def distill_minilm(out: Path, dims: int = FALLBACK_DIMS, teacher: str | None = N
 def resolve_model_folder(spec: str | None = None) -> tuple[Path, str]:
     """Return (local folder, how it was found) for ``spec``, distilling the MiniLM stand-in when needed.
 
-    ``spec`` None means env JANAGENT_EMBED_MODEL, else the default hub id.
+    ``spec`` None means env JANAGENT_EMBED_MODEL, else the model set with `janagent embed use`, else the
+    default hub id.
     """
-    spec = spec or os.environ.get(EMBED_MODEL_ENV) or DEFAULT_MODEL
+    from mcp_servers.embeddings.default_model import configured_model
+
+    spec = spec or os.environ.get(EMBED_MODEL_ENV) or configured_model() or DEFAULT_MODEL
     path = Path(spec).expanduser()
     if path.exists() or looks_like_path(spec):
         if not path.is_dir():
