@@ -20,6 +20,12 @@ McpConfigOpt = Annotated[
     Path | None, typer.Option("--mcp-config", help="mcpServers JSON file (default: JANAGENT_HOME/mcp.json, else ours)")
 ]
 MaxStepsOpt = Annotated[int | None, typer.Option("--max-steps", min=0, help="Maximum tool rounds (default 20)")]
+BackendOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--backend", help="In-process backend for a .gguf: llamacpp (default where installed) or transformers"
+    ),
+]
 SeedOpt = Annotated[int | None, typer.Option("--seed", help="Seed for reproducible sampling")]
 RetrieveOpt = Annotated[
     bool | None,

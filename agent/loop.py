@@ -4,11 +4,17 @@
              -> each result capped (with a marker) -> tool messages -> ... -> answer + sources
 
 Nothing the model does crashes a run: an unknown tool, bad arguments, a call the parser could not read,
-a timeout or a dead server all come back to the model as error tool messages it can correct. An identical
-repeated call gets a warning instead of running again. Before each turn the conversation is fitted into a
-token budget (context_budget.py). When the rounds run out the model is asked once, without tools, for its
-final answer. Models that do not call tools (``model.calls_tools`` False) run retrieve-first
-(retrieve_first.py). Every step is emitted as a typed record (steps.py).
+a timeout or a dead server all come back to the model as error tool messages it can correct. Before each
+turn the conversation is fitted into a token budget (context_budget.py). Models that do not call tools
+(``model.calls_tools`` False) run retrieve-first (retrieve_first.py). Every step is emitted as a typed
+record (steps.py).
+
+The loop always ends in an answer or an error, never a silent "": an empty reply, a turn of repeated calls,
+``max_failed_turns`` turns in a row whose calls could not be used (unreadable, refused, failed), a reply right
+after such a turn (small models answer about the error), or the end of the rounds each lead to one
+final-answer turn: no tools offered, the results gathered so far and the question in one user message
+(searched first if nothing was gathered). A model that answers without having searched gets one nudge to
+search first. If even the final-answer turn is empty, the run's ``error`` says so.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from agent import prompts
 from agent.context_budget import REMOVED_MARKER, SHORTENED_MARKER, ContextBudget
 from agent.models.base import Message, Model, ModelResponse, Sampling, ToolSpec, Usage
 from agent.models.messages import assistant_message
-from agent.models.tool_calls import strip_thinking
+from agent.models.tool_calls import parse_tool_calls, strip_thinking, tool_names
 from agent.retrieve_first import RETRIEVE_CALL_ID, find_tool, retrieve_call
 from agent.sources import pick_sources
 from agent.steps import (
@@ -65,6 +71,9 @@ class LoopConfig(BaseModel):
     system_prompt: str | None = None
     retrieve_tool: str = Field(default="search", description="The tool retrieve-first calls")
     retrieve_k: int | None = Field(default=3, ge=1, description="Hits retrieve-first asks for, if the tool takes k")
+    nudge_to_search: bool = Field(default=True, description="One nudge when the model answers before any search")
+    max_failed_turns: int = Field(default=2, ge=1, description="Turns in a row of unusable calls before answering")
+    final_results_chars: int = Field(default=8000, ge=1, description="Results shown in the final-answer turn")
 
     def sampling_for(self, model: Model | None) -> Sampling:
         """The sampling a run uses: this config's when set explicitly, else the model's defaults."""
@@ -122,7 +131,7 @@ class _Run:
         self.started = time.perf_counter()
         self.sampling = config.sampling_for(model)
         self.budget = ContextBudget(model, config.context_tokens, self.sampling.max_tokens)
-        self.tools = ToolRunner(toolbox, config.tool_result_chars, self.emit) if toolbox is not None else None
+        self.tools: ToolRunner | None = None
 
     async def execute(self, history: list[Message]) -> AgentResult:
         toolbox, config = self.toolbox, self.config
@@ -140,6 +149,10 @@ class _Run:
             ),
         )
         answer, error = "", None
+        self.history = history
+        if toolbox is not None:
+            known = [self.question, *(str(m.get("content") or "") for m in history if m.get("role") == "user")]
+            self.tools = ToolRunner(toolbox, config.tool_result_chars, self.emit, known_text=known)
         try:
             self.messages = [*history, {"role": "user", "content": self.question}]
             retrieved = await self.retrieve() if retrieve else False
@@ -150,59 +163,96 @@ class _Run:
             system = config.system_prompt or prompts.system_prompt(has_tools=bool(offered), retrieved=retrieved)
             self.messages.insert(0, {"role": "system", "content": system})
             answer = await (self.tool_rounds(offered) if offered else self.answer_without_tools(1))
+            if not answer:
+                error = "the model gave no answer, even when asked for it without tools"
+                self.emit(len(self.events), ErrorStep(message=error))
         except Exception as exc:  # a model or backend failure ends the run, it does not crash the caller
             error = f"{type(exc).__name__}: {exc}"
             self.emit(len(self.events), ErrorStep(message=error))
         return self.finish(answer, error)
 
     async def tool_rounds(self, offered: list[ToolSpec]) -> str:
-        """Up to ``max_steps`` turns that may call tools; then one request for the final answer."""
+        """Up to ``max_steps`` turns that may call tools, ending early (see the module docstring) in a
+        final-answer turn when the model stops making progress."""
         assert self.tools is not None
-        nudged = False
+        nudged, failed = False, 0
         for step in range(1, self.config.max_steps + 1):
             response = await self.generate(step, offered)
-            self.messages.append(assistant_message(response))
             if response.tool_calls or response.tool_call_errors:
+                # Only the calls are kept: text beside them may narrate a search never made, with invented results.
+                self.messages.append(assistant_message(response.model_copy(update={"text": ""})))
                 self.messages += await self.tools.run(step, response.tool_calls, response.tool_call_errors)
+                outcome = self.tools.last_round
+                if outcome.repeated and not outcome.ran:
+                    return await self.final_answer(step + 1, "the model repeated a call")
+                failed = 0 if outcome.productive else failed + 1
+                if failed >= self.config.max_failed_turns:
+                    return await self.final_answer(step + 1, f"{failed} turns of calls that could not be used")
                 continue
+            self.messages.append(assistant_message(response))
             text = strip_thinking(response.text)
-            if text or nudged:
-                return text
-            nudged = True  # one nudge for an empty reply; a second empty reply is the answer
-            self.messages.append({"role": "user", "content": prompts.EMPTY_REPLY_NUDGE})
-        self.messages.append({"role": "user", "content": prompts.FINAL_ANSWER_REQUEST})
-        step = self.config.max_steps + 1
-        self.emit(step, FinalRequestStep(message=prompts.FINAL_ANSWER_REQUEST))
-        return await self.answer_without_tools(step)
+            if not text:
+                return await self.final_answer(step + 1, "the model replied with nothing")
+            if failed:
+                return await self.final_answer(step + 1, "the reply came right after calls that could not be used")
+            if self.config.nudge_to_search and not nudged and not self.tools.gathered:
+                nudged = True
+                self.emit(step, WarningStep(message="answered without searching; nudged to search first"))
+                self.messages.append({"role": "user", "content": prompts.SEARCH_FIRST_NUDGE})
+                continue
+            return text
+        return await self.final_answer(self.config.max_steps + 1, "the tool rounds ran out")
 
     async def answer_without_tools(self, step: int) -> str:
-        """One turn with no tools offered; whatever text it has is the answer."""
+        """One turn with no tools offered; an empty reply gets the final-answer turn once."""
         response = await self.generate(step, [])
         self.messages.append({"role": "assistant", "content": response.text})
-        return strip_thinking(response.text)
+        text = strip_thinking(response.text)
+        if not text and self.tools is not None:
+            return await self.final_answer(step + 1, "the model replied with nothing")
+        return text
 
-    async def retrieve(self) -> bool:
+    async def final_answer(self, step: int, reason: str) -> str:
+        """The turn that gets an answer from small models: no tools, the gathered results and the question
+        in one user message (measured to work where the tool conversation gave empty replies or repeats)."""
+        if self.tools is not None and not self.tools.gathered:
+            await self.retrieve(step)  # nothing to answer from yet: search the question first
+        gathered = self.tools.gathered if self.tools is not None else []
+        results = _latest_within(gathered, self.config.final_results_chars)
+        request = prompts.final_answer_from_results(self.question, results)
+        self.emit(step, FinalRequestStep(message=request, reason=reason))
+        system = {"role": "system", "content": prompts.RETRIEVED_SYSTEM}
+        messages = [system, *self.history, {"role": "user", "content": request}]
+        response = await self.generate(step, [], messages)
+        text = strip_thinking(response.text)
+        # Offered no tools, a small model may still write a call as text: that is no answer.
+        offered = tool_names(self.toolbox.tools) if self.toolbox is not None else set()
+        parsed = parse_tool_calls(text, offered) if offered else None
+        return "" if parsed is not None and parsed.tool_calls and not parsed.text.strip() else text
+
+    async def retrieve(self, step: int = 0) -> bool:
         """Retrieve-first: search the question and hand the hits to the model as a search call's result."""
         if self.toolbox is None or self.tools is None:
             return False
         spec = find_tool(self.toolbox.tools, self.config.retrieve_tool)
         if spec is None:
-            self.emit(0, WarningStep(message=f"retrieve-first skipped: no {self.config.retrieve_tool!r} tool"))
+            self.emit(step, WarningStep(message=f"retrieve-first skipped: no {self.config.retrieve_tool!r} tool"))
             return False
         call = retrieve_call(spec, self.question, self.config.retrieve_k)
-        self.emit(0, RetrieveStep(name=call.name, arguments=call.arguments))
+        self.emit(step, RetrieveStep(name=call.name, arguments=call.arguments))
         self.messages.append(assistant_message(ModelResponse(tool_calls=[call])))
-        self.messages += await self.tools.run(0, [call], [], kind="retrieve")
+        self.messages += await self.tools.run(step, [call], [], kind="retrieve")
         return True
 
-    async def generate(self, step: int, tools: list[ToolSpec]) -> ModelResponse:
-        """One model turn, after fitting the conversation into the context budget."""
-        warning = self.budget.fit(self.messages, tools)
+    async def generate(self, step: int, tools: list[ToolSpec], messages: list[Message] | None = None) -> ModelResponse:
+        """One model turn on ``messages`` (the run's conversation by default), fitted into the context budget."""
+        messages = self.messages if messages is None else messages
+        warning = self.budget.fit(messages, tools)
         if warning is not None:
             self.emit(step, WarningStep(message=warning))
         began = time.perf_counter()
         try:
-            response = await self.model.generate(self.messages, tools, self.sampling)
+            response = await self.model.generate(messages, tools, self.sampling)
         finally:
             self.model_s += time.perf_counter() - began
         self.usage = self.usage + response.usage
@@ -249,3 +299,15 @@ class _Run:
             tool_calls=tool_calls,
             error=error,
         )
+
+
+def _latest_within(results: list[str], limit: int) -> list[str]:
+    """The most recent distinct results that fit in ``limit`` characters, in the order they came."""
+    kept: list[str] = []
+    used = 0
+    for text in reversed(list(dict.fromkeys(results))):
+        if kept and used + len(text) > limit:
+            break
+        kept.append(text[:limit])
+        used += len(text)
+    return kept[::-1]

@@ -55,7 +55,11 @@ def build_model(settings: Settings) -> Model:
     if settings.base_url and not spec.startswith("openai:") and not Path(spec).expanduser().exists():
         spec = f"openai:{spec}"
     return load_model(
-        spec, base_url=settings.base_url, api_key=settings.api_key_value(), **settings.sampling_overrides()
+        spec,
+        base_url=settings.base_url,
+        api_key=settings.api_key_value(),
+        backend=settings.backend,
+        **settings.sampling_overrides(),
     )
 
 

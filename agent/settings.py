@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, JsonConfigSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     top_k: int | None = Field(default=None, ge=0)
     max_tokens: int | None = Field(default=None, ge=1)
     seed: int | None = None
+    backend: Literal["llamacpp", "transformers"] | None = Field(
+        default=None, description="In-process backend for a GGUF; None: llama.cpp where installed"
+    )
     trace: bool = Field(default=True, description="Save each run's trace under JANAGENT_HOME/runs/")
 
     @classmethod

@@ -15,8 +15,8 @@ from agent.models.base import ToolCall, Usage
 
 EventKind = Literal["start", "retrieve", "model", "tool", "warning", "final_request", "answer", "error"]
 # How a tool message came about: a call of the model, the retrieve-first search, a repeat that was not run
-# again, or a call the parser could not read.
-CallKind = Literal["call", "retrieve", "repeated", "malformed"]
+# again, a call on an invented URL that was refused, or a call the parser could not read.
+CallKind = Literal["call", "retrieve", "repeated", "refused", "malformed"]
 
 
 class StartStep(BaseModel):
@@ -93,10 +93,12 @@ class WarningStep(BaseModel):
 
 
 class FinalRequestStep(BaseModel):
-    """The tool rounds ran out: the model is asked, without tools, for its final answer."""
+    """The model is asked, without tools and with the results gathered so far, for its final answer."""
 
     event_kind: ClassVar[EventKind] = "final_request"
     message: str
+    # Why: the rounds ran out, an empty reply, a repeated call, calls that could not be used...
+    reason: str = "the tool rounds ran out"
 
 
 class ErrorStep(BaseModel):

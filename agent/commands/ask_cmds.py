@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from agent.cli_options import (
+    BackendOpt,
     BaseUrlOpt,
     MaxStepsOpt,
     MaxTokensOpt,
@@ -50,6 +51,7 @@ def ask(
         bool, typer.Option("--json", help="Print one JSON object: answer, sources, steps, usage, timing")
     ] = False,
     seed: SeedOpt = None,
+    backend: BackendOpt = None,
     retrieve_first: RetrieveOpt = None,
     temperature: TemperatureOpt = None,
     top_p: TopPOpt = None,
@@ -107,6 +109,7 @@ def chat(
     mcp_config: McpConfigOpt = None,
     max_steps: MaxStepsOpt = None,
     seed: SeedOpt = None,
+    backend: BackendOpt = None,
     retrieve_first: RetrieveOpt = None,
     temperature: TemperatureOpt = None,
     max_tokens: MaxTokensOpt = None,

@@ -69,15 +69,17 @@ class LlamaCppModel(Model):
         context: int | None = None,
         threads: int | None = None,
     ) -> LlamaCppModel:
-        """Load ``path`` quietly (llama.cpp's own log stays off stderr), on all cores, with the profile's rope."""
+        """Load ``path`` quietly (llama.cpp's own log stays off stderr), on the free cores (``default_threads``),
+        with the profile's rope scaling."""
         require("llama_cpp", "llamacpp")
         from llama_cpp import Llama
 
         if not path.is_file():
             raise JanagentError(f"no GGUF at {path}")
+        threads = threads or default_threads()
         kwargs: dict[str, Any] = {
-            "n_threads": threads or available_cores(),
-            "n_threads_batch": threads or available_cores(),
+            "n_threads": threads,
+            "n_threads_batch": threads,
             "verbose": False,
             **rope_kwargs(profile),
         }
@@ -191,6 +193,21 @@ def available_cores() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
         return max(1, os.cpu_count() or 1)
+
+
+def default_threads() -> int:
+    """All cores, less those other processes keep busy (the 1-minute load average).
+
+    llama.cpp's worker threads meet at a spinning barrier after every operation, so a thread the OS takes
+    away stalls the others: measured on this 2-core machine at load 8, the 0.5B Qwen made 0.35 tokens/s on
+    2 threads and 5.6 on 1 (15 tokens/s on 2 threads when idle).
+    """
+    cores = available_cores()
+    try:
+        busy = int(os.getloadavg()[0])
+    except (AttributeError, OSError):  # no load average on this platform
+        busy = 0
+    return max(1, cores - busy)
 
 
 def rope_kwargs(profile: ModelProfile) -> dict[str, Any]:

@@ -41,7 +41,9 @@ SMOLLM2 = ModelProfile(name="smollm2", calls_tools=False, sampling=Sampling(temp
 # Qwen2.5-Instruct's recommended sampling (generation_config.json: 0.7 / 0.8 / 20). Its template has no
 # thinking switch. Whether it calls tools itself or runs retrieve-first was measured (README, "Models").
 QWEN25_SAMPLING = Sampling(temperature=0.7, top_p=0.8, top_k=20)
-QWEN25_05B = ModelProfile(name="qwen2.5-0.5b", sampling=QWEN25_SAMPLING, template_kwargs={})
+# The 0.5B runs greedy: at 0.7 (seed 0) its first turn on the demo question was `<name>painter</name>`, a
+# search for "painter" and a wrong answer; greedy, its first turn is the right search call.
+QWEN25_05B = ModelProfile(name="qwen2.5-0.5b", sampling=Sampling(temperature=0.0), template_kwargs={})
 QWEN25_15B = ModelProfile(name="qwen2.5-1.5b", sampling=QWEN25_SAMPLING, template_kwargs={})
 QWEN25 = ModelProfile(name="qwen2.5", sampling=QWEN25_SAMPLING, template_kwargs={})
 DEFAULT = ModelProfile(name="default")

@@ -70,7 +70,7 @@ async def test_the_calls_of_one_turn_run_in_parallel() -> None:
         assert result.tool_calls == 2
 
 
-async def test_an_identical_repeated_call_gets_a_warning_instead_of_running_again() -> None:
+async def test_an_identical_repeated_call_is_not_run_again_and_leads_to_the_final_answer_turn() -> None:
     queries: list[str] = []
     async with toy_toolbox(queries) as toolbox:
         model = ScriptedModel(
@@ -82,10 +82,13 @@ async def test_an_identical_repeated_call_gets_a_warning_instead_of_running_agai
         )
         result = await run_agent("q", model, toolbox)
         assert queries == ["seurat"]
-        last_tool = tool_messages(model.requests[2][0])[-1]
-        assert last_tool["tool_call_id"] == "c2"
-        assert last_tool["content"].startswith("Warning: you already called search")
         assert [e["data"]["kind"] for e in tool_events(result)] == ["call", "repeated"]
+        final_messages, final_tools, _ = model.requests[2]
+        assert final_tools == []
+        assert "Georges Seurat was a French painter" in final_messages[-1]["content"]
+        [final] = [s for s in records(result) if s["kind"] == "final_request"]
+        assert final["data"]["reason"] == "the model repeated a call"
+        assert result.answer == "Georges Seurat"
         assert result.tool_calls == 1
 
 
@@ -112,7 +115,7 @@ async def test_a_malformed_call_goes_back_to_the_model_which_corrects_it() -> No
 async def test_tool_call_errors_become_error_tool_messages() -> None:
     async with toy_toolbox() as toolbox:
         bad = ModelResponse(tool_call_errors=["tool call 1: could not parse the call as JSON."])
-        model = ScriptedModel([bad, "sorry"])
+        model = ScriptedModel([bad, "sorry", "Georges Seurat"])
         result = await run_agent("q", model, toolbox)
         [message] = tool_messages(model.requests[1][0])
         assert (
@@ -120,18 +123,22 @@ async def test_tool_call_errors_become_error_tool_messages() -> None:
             == "Error: your tool call could not be used: tool call 1: could not parse the call as JSON."
         )
         assert tool_events(result)[0]["data"]["kind"] == "malformed"
-        assert result.answer == "sorry"
+        # A reply right after calls that could not be used is not taken as the answer (it is often about the
+        # error): the question is searched and answered from the results, without tools.
+        assert tool_events(result)[1]["data"]["kind"] == "retrieve"
+        assert model.requests[2][1] == []
+        assert result.answer == "Georges Seurat"
 
 
 async def test_an_unknown_tool_and_bad_arguments_are_errors_the_model_sees() -> None:
     async with toy_toolbox() as toolbox:
         turn = ModelResponse(tool_calls=[call("browse", "x1", url="u"), call("search", "x2", k=3)])
-        model = ScriptedModel([turn, "ok"])
+        model = ScriptedModel([turn, "ok", "ok"])
         result = await run_agent("q", model, toolbox)
         unknown, bad_args = tool_messages(model.requests[1][0])
         assert unknown["content"].startswith("Error: unknown tool 'browse'. Available tools: search, fetch")
         assert bad_args["content"].startswith("Error") and "query" in bad_args["content"]
-        assert all(e["data"]["is_error"] for e in tool_events(result))
+        assert all(e["data"]["is_error"] for e in tool_events(result)[:2])
         assert result.answer == "ok"
         assert result.sources == []
 
@@ -147,7 +154,7 @@ async def test_a_tool_that_raises_is_an_error_result() -> None:
 async def test_a_long_tool_result_is_capped_with_an_explicit_marker() -> None:
     async with toy_toolbox() as toolbox:
         model = ScriptedModel([ScriptedModel.call("fetch", {"url": "https://example.org/", "length": 2000}), "ok"])
-        result = await run_agent("q", model, toolbox, LoopConfig(tool_result_chars=500))
+        result = await run_agent("read https://example.org/", model, toolbox, LoopConfig(tool_result_chars=500))
         [message] = tool_messages(model.requests[1][0])
         assert len(message["content"]) < 600
         assert message["content"].endswith(
@@ -179,7 +186,8 @@ async def test_over_the_context_budget_the_oldest_tool_results_are_shortened_fir
             ]
         )
         config = LoopConfig(context_tokens=2000, sampling=Sampling(max_tokens=200), tool_result_chars=100_000)
-        result = await run_agent("q", model, toolbox, config)
+        question = "compare https://a.example/ https://b.example/ https://c.example/"  # URLs the user gave
+        result = await run_agent(question, model, toolbox, config)
         last_messages = model.requests[-1][0]
         first, second, third = (m["content"] for m in tool_messages(last_messages))
         assert "shortened to fit the context" in first or first == REMOVED_MARKER
@@ -201,7 +209,9 @@ async def test_when_the_rounds_run_out_the_model_is_asked_once_for_a_final_answe
         result = await run_agent(QUESTION, model, toolbox, LoopConfig(max_steps=2))
         final_messages, final_tools, _ = model.requests[2]
         assert final_tools == []
-        assert final_messages[-1]["role"] == "user" and "final answer" in final_messages[-1]["content"]
+        assert [m["role"] for m in final_messages] == ["system", "user"]
+        assert final_messages[-1]["content"].startswith("Search results:\n")
+        assert final_messages[-1]["content"].endswith(QUESTION)
         assert result.answer == "Georges Seurat"
         assert [s["kind"] for s in records(result)].count("final_request") == 1
 
@@ -252,12 +262,15 @@ async def test_a_model_failure_ends_the_run_with_an_error_instead_of_raising() -
         assert records(result)[-1]["kind"] == "answer"
 
 
-async def test_an_empty_reply_gets_one_nudge() -> None:
+async def test_an_empty_reply_leads_to_the_final_answer_turn_with_the_question_searched() -> None:
     async with toy_toolbox() as toolbox:
         model = ScriptedModel(["", "Georges Seurat"])
-        result = await run_agent("q", model, toolbox)
+        result = await run_agent(QUESTION, model, toolbox)
         assert result.answer == "Georges Seurat"
-        assert model.requests[1][0][-1]["content"].startswith("Your reply was empty")
+        messages, tools, _ = model.requests[1]
+        assert tools == []
+        assert "Georges Seurat was a French painter" in messages[-1]["content"]
+        assert tool_events(result)[0]["data"]["kind"] == "retrieve"
 
 
 async def test_thinking_is_not_part_of_the_answer() -> None:

@@ -1,0 +1,163 @@
+"""The failures seen with real small models (issue 10), reproduced with a scripted model: each ends in an answer.
+
+Every script below is what Qwen2.5-Coder-0.5B/1.5B actually did, cut to its shape; the scripted model answers
+only when it is shown the search result in the final-answer turn, as the real 0.5B did.
+"""
+
+from __future__ import annotations
+
+from agent.loop import AgentResult, LoopConfig, run_agent
+from agent.models.base import Message, ModelResponse, ToolSpec
+from agent.models.scripted import ScriptedModel
+from agent.models.tool_calls import parse_tool_calls
+from tests.agent.test_loop import QUESTION, records, tool_events, toy_toolbox
+
+SEARCH = ScriptedModel.call("search", {"query": "A Sunday Afternoon on the Island of La Grande Jatte"}, "c1")
+
+
+def answers_only_from_results(messages: list[Message], tools: list[ToolSpec]) -> str:
+    """The real 0.5B's behaviour in the final-answer form: given the result with no tools, it answers."""
+    assert tools == []
+    last = messages[-1]
+    assert last["role"] == "user" and last["content"].startswith("Search results:")
+    assert "Georges Seurat was a French painter" in last["content"]
+    assert last["content"].endswith(QUESTION)
+    return "Georges Seurat painted A Sunday Afternoon on the Island of La Grande Jatte."
+
+
+def final_reason(result: AgentResult) -> str:
+    [final] = [step for step in records(result) if step["kind"] == "final_request"]
+    return str(final["data"]["reason"])
+
+
+async def test_empty_replies_after_a_good_search_end_in_an_answer_from_the_results() -> None:
+    # Run 1 of the issue: a correct search, then replies of a few tokens and no visible text.
+    async with toy_toolbox() as toolbox:
+        model = ScriptedModel([SEARCH, "<think></think>", answers_only_from_results])
+        result = await run_agent(QUESTION, model, toolbox)
+    assert "Georges Seurat" in result.answer
+    assert result.error is None
+    assert result.tool_calls == 1
+    assert result.sources == ["https://en.wikipedia.org/wiki/Georges_Seurat"]
+    assert final_reason(result) == "the model replied with nothing"
+
+
+async def test_the_same_search_over_and_over_is_cut_short() -> None:
+    # Run 2: 20 identical searches in a row. Now: one search, one repeat, then the final-answer turn.
+    queries: list[str] = []
+    async with toy_toolbox(queries) as toolbox:
+        model = ScriptedModel([SEARCH, SEARCH, answers_only_from_results, *[SEARCH] * 18])
+        result = await run_agent(QUESTION, model, toolbox)
+    assert len(queries) == 1
+    assert len(model.requests) == 3 and model.remaining == 18
+    assert "Georges Seurat" in result.answer
+    assert final_reason(result) == "the model repeated a call"
+
+
+async def test_calls_the_parser_cannot_read_end_in_an_answer_within_two_turns() -> None:
+    parse = lambda text: parse_tool_calls(text, {"search", "fetch"})  # noqa: E731
+    async with toy_toolbox() as toolbox:
+        model = ScriptedModel(
+            [
+                "<tool_call>search la grande jatte</tool_call>",
+                "<tool_call>{oops</tool_call>",
+                answers_only_from_results,
+            ],
+            parse_text=parse,
+        )
+        result = await run_agent(QUESTION, model, toolbox)
+    assert [event["data"]["kind"] for event in tool_events(result)] == ["malformed", "malformed", "retrieve"]
+    assert "Georges Seurat" in result.answer
+    assert final_reason(result) == "2 turns of calls that could not be used"
+
+
+async def test_narrated_search_with_an_invented_result_and_a_fetch_of_its_invented_url() -> None:
+    # The 1.5B through our OpenAI backend: it narrated a search it never made, invented a result on a
+    # local:// URL, fetched that URL, and after the refusal answered about the error.
+    narrated = ModelResponse(
+        text='I searched for the painting. Result: "A Sunday Afternoon ... by Pablo Picasso" '
+        "(local://history/sunday-afternoon). Let me read it.",
+        tool_calls=[ScriptedModel.call("fetch", {"url": "local://history/sunday-afternoon"}, "f1").tool_calls[0]],
+    )
+    fetched: list[str] = []
+    async with toy_toolbox(fetched) as toolbox:
+        model = ScriptedModel([narrated, "The fetch failed because the URL was not found.", answers_only_from_results])
+        result = await run_agent(QUESTION, model, toolbox)
+    refused = tool_events(result)[0]["data"]
+    assert refused["kind"] == "refused" and refused["is_error"]
+    assert refused["result"].startswith("Error: local://history/sunday-afternoon did not appear in any search result")
+    # The invented narration is not kept in the conversation the model sees next.
+    assert all("Picasso" not in str(m.get("content")) for m in model.requests[1][0])
+    assert "Georges Seurat" in result.answer
+    assert "Picasso" not in result.answer
+    assert final_reason(result) == "the reply came right after calls that could not be used"
+
+
+async def test_a_fetch_of_a_url_from_a_search_result_is_allowed() -> None:
+    async with toy_toolbox() as toolbox:
+        fetch = ScriptedModel.call("fetch", {"url": "https://en.wikipedia.org/wiki/Georges_Seurat"}, "f1")
+        model = ScriptedModel([SEARCH, fetch, "Georges Seurat."])
+        result = await run_agent(QUESTION, model, toolbox)
+    assert [event["data"]["kind"] for event in tool_events(result)] == ["call", "call"]
+    assert not any(event["data"]["is_error"] for event in tool_events(result))
+    assert result.answer == "Georges Seurat."
+
+
+async def test_an_answer_from_memory_gets_one_nudge_to_search_first() -> None:
+    # HotpotQA: the 0.5B answered 3 questions in 4 from memory, wrongly, without searching.
+    async with toy_toolbox() as toolbox:
+        model = ScriptedModel(["Claude Monet.", SEARCH, "Georges Seurat."])
+        result = await run_agent(QUESTION, model, toolbox)
+    assert model.requests[1][0][-1]["content"].startswith("Do not answer from memory: call the search tool first")
+    assert model.requests[1][1]  # still offered the tools
+    assert result.answer == "Georges Seurat."
+    assert any(s["kind"] == "warning" and "nudged" in s["data"]["message"] for s in records(result))
+
+
+async def test_a_model_that_ignores_the_nudge_keeps_its_answer() -> None:
+    async with toy_toolbox() as toolbox:
+        model = ScriptedModel(["Claude Monet.", "Claude Monet."])
+        result = await run_agent(QUESTION, model, toolbox)
+    assert result.answer == "Claude Monet."
+    assert len(model.requests) == 2
+    no_nudge = ScriptedModel(["Claude Monet."])
+    async with toy_toolbox() as toolbox:
+        result = await run_agent(QUESTION, no_nudge, toolbox, LoopConfig(nudge_to_search=False))
+    assert result.answer == "Claude Monet." and len(no_nudge.requests) == 1
+
+
+async def test_no_answer_even_in_the_final_turn_is_an_error_not_a_silent_empty_string() -> None:
+    async with toy_toolbox() as toolbox:
+        model = ScriptedModel([SEARCH, "", ""])
+        result = await run_agent(QUESTION, model, toolbox)
+    assert result.answer == ""
+    assert result.error == "the model gave no answer, even when asked for it without tools"
+    assert [s["kind"] for s in records(result)][-2:] == ["error", "answer"]
+
+
+async def test_a_bare_tool_call_as_the_final_answer_is_no_answer() -> None:
+    async with toy_toolbox() as toolbox:
+        call_text = '{"name": "search", "arguments": {"query": "La Grande Jatte"}}'
+        model = ScriptedModel([SEARCH, "", call_text])  # as raw text: no tools were offered in that turn
+        result = await run_agent(QUESTION, model, toolbox)
+    assert result.answer == ""
+    assert result.error is not None
+
+
+async def test_a_retrieve_first_model_that_replies_empty_gets_the_final_answer_turn() -> None:
+    async with toy_toolbox() as toolbox:
+        model = ScriptedModel(["", "Georges Seurat."], calls_tools=False)
+        result = await run_agent(QUESTION, model, toolbox)
+    assert result.answer == "Georges Seurat."
+    assert "Georges Seurat was a French painter" in model.requests[1][0][-1]["content"]
+
+
+async def test_the_rounds_running_out_is_bounded_and_answered() -> None:
+    queries: list[str] = []
+    async with toy_toolbox(queries) as toolbox:
+        turns = [ScriptedModel.call("search", {"query": f"query {i}"}, f"c{i}") for i in range(3)]
+        model = ScriptedModel([*turns, answers_only_from_results])
+        result = await run_agent(QUESTION, model, toolbox, LoopConfig(max_steps=3))
+    assert len(queries) == 3
+    assert "Georges Seurat" in result.answer
+    assert final_reason(result) == "the tool rounds ran out"
