@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -32,32 +33,58 @@ def _quiet_model2vec() -> Iterator[None]:
         logger.setLevel(level)
 
 
+@contextmanager
+def _batch_size(size: int | None) -> Iterator[None]:
+    """Model2Vec 0.10 fixes its forward-pass batch in a module constant (read per batch); set it for one run."""
+    if size is None:
+        yield
+        return
+    from model2vec.distill import inference
+
+    before = inference._DEFAULT_BATCH_SIZE
+    inference._DEFAULT_BATCH_SIZE = size
+    try:
+        yield
+    finally:
+        inference._DEFAULT_BATCH_SIZE = before
+
+
 def distill_teacher(
     teacher: Teacher,
     *,
     dims: int | None = DEFAULT_DIMS,
     pooling: Pooling = "mean",
     vocabulary: Sequence[str] | None = None,
+    device: str = "cpu",
+    batch_size: int | None = None,
+    max_tokens: int | None = None,
 ) -> StaticModel:
     """Distill a loaded teacher into a StaticModel (PCA to ``dims``; None keeps the teacher's width).
 
     ``pooling="last"`` suits decoder LLMs (the last token's state); ``"mean"`` suits sentence encoders.
-    Model2Vec shows a progress bar over the tokens it encodes.
+    ``max_tokens`` keeps only the teacher's first N token ids (see ``token_subset``), plus ``vocabulary``.
+    Model2Vec shows a progress bar (with an ETA) over the tokens it encodes.
     """
     from model2vec.distill import distill_from_model
+
+    from mcp_servers.embeddings.token_subset import first_token_ids, keep_only_pattern
 
     hidden = int(getattr(teacher.model.config, "hidden_size", 0) or 0)
     pca_dims: int | None = dims
     if dims is not None and hidden and dims > hidden:
         pca_dims = hidden  # PCA cannot add dimensions; keep the teacher's width rather than fail
-    with _quiet_model2vec():
+    remove: str | re.Pattern[str] | None = r"\[unused\d+\]"  # Model2Vec's own default
+    if max_tokens is not None:
+        remove = keep_only_pattern([*first_token_ids(teacher.tokenizer, max_tokens), *(vocabulary or ())])
+    with _quiet_model2vec(), _batch_size(batch_size):
         model = distill_from_model(
             model=teacher.model,
             tokenizer=teacher.tokenizer,
             vocabulary=list(vocabulary) if vocabulary else None,
-            device="cpu",
+            device=device,
             pca_dims=pca_dims,
             pooling=pooling,
+            token_remove_pattern=remove,  # type: ignore[arg-type]  # re.compile passes a Pattern through
         )
     check_round_trip(model.tokenizer)
     model.base_model_name = teacher.name

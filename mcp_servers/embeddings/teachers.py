@@ -65,10 +65,37 @@ def _folder_name(path: Path) -> str:
     return path.parent.name if path.name in {"model", "models"} else path.name
 
 
-def load_teacher(spec: str) -> Teacher:
-    """Load the transformer and tokenizer named by ``spec`` (folder, ``.gguf`` file or cached hub id)."""
+def teacher_config(spec: str, *, trust_remote_code: bool = False) -> Any:
+    """The teacher's transformers config alone (no weights), to estimate its memory before loading it."""
+    require_distill_stack()
+    from transformers import AutoConfig
+
+    path = Path(spec).expanduser()
+    if path.suffix == ".gguf":
+        if not path.is_file():
+            raise JanagentError(f"teacher GGUF file {spec} does not exist - pass the path of a .gguf file")
+        folder, gguf = str(path.parent.resolve()), path.name
+        return _load_or_explain(lambda: AutoConfig.from_pretrained(folder, gguf_file=gguf), spec)
+    source = str(path.resolve()) if path.is_dir() else spec
+    return _load_or_explain(
+        lambda: AutoConfig.from_pretrained(source, trust_remote_code=trust_remote_code, local_files_only=True), spec
+    )
+
+
+def load_teacher(spec: str, *, dtype: str | None = None, trust_remote_code: bool = False) -> Teacher:
+    """Load the transformer and tokenizer named by ``spec`` (folder, ``.gguf`` file or cached hub id).
+
+    ``dtype`` (float32, float16, bfloat16) is the weights' dtype once loaded (default: transformers' own);
+    ``trust_remote_code`` runs the model's own modelling code (hybrid models that transformers lacks).
+    """
     require_distill_stack()
     from transformers import AutoModel, AutoTokenizer
+
+    options: dict[str, Any] = {"trust_remote_code": trust_remote_code}
+    if dtype is not None:
+        import torch
+
+        options["dtype"] = getattr(torch, dtype)
 
     path = Path(spec).expanduser()
     if path.suffix == ".gguf":
@@ -76,7 +103,7 @@ def load_teacher(spec: str) -> Teacher:
             raise JanagentError(f"teacher GGUF file {spec} does not exist - pass the path of a .gguf file")
         folder, gguf = str(path.parent.resolve()), path.name
         tokenizer = _load_or_explain(lambda: AutoTokenizer.from_pretrained(folder, gguf_file=gguf), spec)
-        model = _load_or_explain(lambda: AutoModel.from_pretrained(folder, gguf_file=gguf), spec)
+        model = _load_or_explain(lambda: AutoModel.from_pretrained(folder, gguf_file=gguf, **options), spec)
         # distill_from_model asks the hub about any name that is not an existing path; keep it local.
         model.name_or_path = str(path.resolve())
         name = path.stem
@@ -88,13 +115,15 @@ def load_teacher(spec: str) -> Teacher:
         if not (path / "config.json").is_file():
             raise JanagentError(f"teacher folder {spec} has no config.json - pass a Hugging Face model folder")
         folder = str(path.resolve())
-        tokenizer = _load_or_explain(lambda: AutoTokenizer.from_pretrained(folder, use_fast=True), spec)
-        model = _load_or_explain(lambda: AutoModel.from_pretrained(folder), spec)
+        tokenizer = _load_or_explain(
+            lambda: AutoTokenizer.from_pretrained(folder, use_fast=True, trust_remote_code=trust_remote_code), spec
+        )
+        model = _load_or_explain(lambda: AutoModel.from_pretrained(folder, **options), spec)
         model.name_or_path = folder
         name = _folder_name(path.resolve())
     else:
         tokenizer = _load_or_explain(lambda: AutoTokenizer.from_pretrained(spec, use_fast=True), spec)
-        model = _load_or_explain(lambda: AutoModel.from_pretrained(spec), spec)
+        model = _load_or_explain(lambda: AutoModel.from_pretrained(spec, **options), spec)
         model.name_or_path = _cached_folder(spec) or spec
         name = spec.rsplit("/", 1)[-1]
 
