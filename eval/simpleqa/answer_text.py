@@ -128,6 +128,10 @@ def clean_answer(text: str) -> str:
     """Drop reasoning blocks and markdown emphasis; keep the words."""
     text = re.sub(r"<think>.*?</think>", " ", text, flags=re.S | re.I)
     text = re.sub(r"[*_`#]+", "", text)
+    # a trailing list of sources is not part of the answer
+    without = re.sub(r"\n\s*(?:sources?|references?)\s*:.*\Z", "", text, flags=re.S | re.I)
+    without = re.sub(r"(?m)^\s*(?:[-•]\s*)?(?:\[\d+\]\s*)?https?://\S+\s*$", "", without)
+    text = without if without.strip() else text  # an answer that is a URL stays
     return fold(
         " ".join(text.split()) if "\n" not in text else "\n".join(" ".join(p.split()) for p in text.split("\n"))
     )
@@ -254,6 +258,7 @@ class DateMention:
     month: int | None
     year: int | None
     start: int
+    end: int
 
 
 def date_mentions(text: str) -> list[DateMention]:
@@ -271,17 +276,23 @@ def date_mentions(text: str) -> list[DateMention]:
         near = [t for t in toks[max(0, index - 3) : index + 4] if t.norm not in {"of", "the"}]
         position = near.index(token)
         near = near[max(0, position - 1) : position + 3]
+        # a date does not run over "or"/"and"/"to": "27 August or 2009" is a day and month, then a year
+        for cut, t in enumerate(near):
+            if t.norm in {"or", "and", "to", "until", "not"}:
+                near = near[cut + 1 :] if cut < near.index(token) else near[:cut]
+                break
         digits = [t for t in near if t.norm[:1].isdigit() and t is not token]
         if not digits:
             continue
         day = year = None
+        end = max([token.end, *(t.end for t in digits)])
         for t in digits:
             value = int(re.sub(r"\D", "", re.sub(r"(st|nd|rd|th)$", "", t.norm)) or 0)
             if 1000 <= value <= 2100 and year is None and len(re.sub(r"(st|nd|rd|th)$", "", t.norm)) == 4:
                 year = value
             elif 1 <= value <= 31 and day is None and t.start < token.start + 40:
                 day = value
-        found.append(DateMention(day, month, year, token.start))
+        found.append(DateMention(day, month, year, min([token.start, *(t.start for t in digits)]), end))
     return found
 
 

@@ -24,9 +24,17 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from eval.simpleqa import offline_numbers as nums
+from eval.simpleqa.answer_commitment import (
+    ALTERNATIVES,
+    commitment_problem,
+    either_or,
+    joined_kind,
+    negated,
+    replaced_later,
+    sentence_at,
+    widened,
+)
 from eval.simpleqa.answer_text import (
-    MONTHS,
-    NEGATIONS,
     NUMBER_WORDS,
     STOPWORDS,
     TITLES,
@@ -38,7 +46,6 @@ from eval.simpleqa.answer_text import (
     fold,
     has_refusal,
     opens_with_refusal,
-    sentences,
     tokens,
 )
 from eval.simpleqa.grading import Grade, GradeOutcome
@@ -46,75 +53,6 @@ from eval.simpleqa.grading import Grade, GradeOutcome
 OFFLINE_GRADER_NAME = "offline-approximate-v2"
 
 # A word that joins the gold to another candidate, and that other candidate (a name or a number).
-_JOIN_AFTER = re.compile(
-    r"^\s*(?:,\s*)?(and|or|&|and/or|as well as)\s+(?:also\s+|possibly\s+|perhaps\s+|maybe\s+)?(\S+)"
-)
-_LIST_AFTER = re.compile(r"^\s*,\s*(\S+)[^.;]*?,?\s+(and|or)\s")
-_JOIN_BEFORE = re.compile(r"(\S+?)\s*,?\s+(and|or|&)\s+(?:possibly\s+|perhaps\s+|maybe\s+)?$|(\S+?)\s*,\s*$")
-_CONTRAST = re.compile(r"\b(but|however|although|though|whereas|instead|actually|rather)\b", re.I)
-_ALTERNATIVES = re.compile(r"(^|[.;]\s*)or\b|\beither\b|\bor (it|maybe|perhaps|possibly)\b", re.I)
-_NOT_NAMES = {
-    "i",
-    "i'm",
-    "i'd",
-    "i've",
-    "i'll",
-    "it",
-    "he",
-    "she",
-    "they",
-    "we",
-    "you",
-    "this",
-    "that",
-    "these",
-    "those",
-    "there",
-    "the",
-    "a",
-}
-_FUNCTION_WORDS = _NOT_NAMES | {
-    "then",
-    "later",
-    "also",
-    "was",
-    "were",
-    "are",
-    "had",
-    "has",
-    "have",
-    "did",
-    "does",
-    "became",
-    "worked",
-    "lived",
-    "died",
-    "her",
-    "his",
-    "its",
-    "their",
-    "which",
-    "who",
-    "when",
-    "where",
-    "while",
-    "after",
-    "before",
-    "not",
-    "so",
-    "she's",
-    "he's",
-    "it's",
-    "one",
-    "both",
-    "all",
-    "each",
-    "other",
-    "others",
-    "more",
-    "many",
-    "several",
-}
 _COUNT = re.compile(r"\b(\d+|" + "|".join(NUMBER_WORDS) + r")\s+(children|daughters|sons|kids|people|members|names)\b")
 
 
@@ -146,28 +84,28 @@ def _needed(item: str, question_words: set[str]) -> list[str]:
     return kept or [w for w in words if w not in TITLES] or words
 
 
-def _same_word(want: str, got: str) -> bool:
-    if want == got:
+def _same_word(want: str, got: Token) -> bool:
+    if want == got.norm:
         return True
-    if want[:1].isdigit() or got[:1].isdigit():
-        return want.replace(",", "") == got.replace(",", "")
-    # A typo, not another word: same first letter, nearly the same length ("Muliqi" for "Mulliqi", not
-    # "Reilly" for "O'Reilly").
-    if want[0] != got[0] or abs(len(want) - len(got)) > 2:
+    if want[:1].isdigit() or got.norm[:1].isdigit():
+        return want.replace(",", "") == got.norm.replace(",", "")
+    # A typo in a name, not another word: written as a name, same first letter, nearly the same length
+    # ("Muliqi" for "Mulliqi"; not "Reilly" for "O'Reilly", nor "stated" for "state").
+    if not got.text[:1].isupper() or want[0] != got.norm[0] or abs(len(want) - len(got.norm)) > 2:
         return False
-    return len(want) >= 5 and len(got) >= 4 and SequenceMatcher(None, want, got).ratio() >= 0.8
+    return len(want) >= 6 and SequenceMatcher(None, want, got.norm).ratio() >= 0.8
 
 
 def _spans(needed: list[str], toks: list[Token], width: int) -> list[tuple[int, int]]:
     """Token spans of the answer, at most ``width`` tokens long, holding every needed word (in any order)."""
     found: list[tuple[int, int]] = []
     for start in range(len(toks)):
-        if not any(_same_word(word, toks[start].norm) for word in needed):
+        if not any(_same_word(word, toks[start]) for word in needed):
             continue
         window = toks[start : start + width]
         last, missing = start, list(needed)
         for offset, token in enumerate(window):
-            hit = next((word for word in missing if _same_word(word, token.norm)), None)
+            hit = next((word for word in missing if _same_word(word, token)), None)
             if hit is not None:
                 missing.remove(hit)
                 last = start + offset
@@ -196,60 +134,6 @@ def _consonants(word: str) -> str:
     return word[:1] + re.sub(r"[aeiouy]+", "", word[1:])
 
 
-def _is_other_candidate(word: str, gold_words: set[str], *, common_noun: bool = False) -> bool:
-    """A name or number that is not the gold's; with ``common_noun`` (a gold written in lower case in the
-    answer, "a dressmaker and housekeeper"), also a lower-case word that is not a function word."""
-    bare = re.sub(r"[^\w'-]", "", fold(word)).lower()
-    bare = re.sub(r"'s$", "", bare)
-    parts = [part for part in re.split(r"[-']", bare) if part]
-    if not bare or bare in gold_words or bare in _NOT_NAMES or bare in STOPWORDS or all(p in gold_words for p in parts):
-        return False
-    if common_noun and bare.isalpha() and len(bare) >= 3 and bare not in _FUNCTION_WORDS:
-        return True
-    return word[:1].isupper() or word[:1].isdigit()
-
-
-def _joined_kind(text: str, start: int, end: int, gold_words: set[str]) -> str | None:
-    """ "or"/"and" when the gold at text[start:end] is listed with another candidate, else None."""
-    after, before = text[end:], text[:start]
-    common = text[start : start + 1].islower()
-    if (m := _JOIN_AFTER.match(after)) and _is_other_candidate(m.group(2), gold_words, common_noun=common):
-        return "or" if "or" in m.group(1) else "and"
-    if (m := _LIST_AFTER.match(after)) and _is_other_candidate(m.group(1), gold_words, common_noun=common):
-        return m.group(2)
-    if (m := _JOIN_BEFORE.search(before)) is not None:
-        word = m.group(1) or m.group(3)
-        listed = m.group(2) is not None or _JOIN_AFTER.match(after) is not None
-        if listed and _is_other_candidate(word, gold_words, common_noun=common):
-            return "or" if m.group(2) == "or" else "and"
-    return None
-
-
-def _negated(text: str, toks: list[Token], start: int, end: int, question: str) -> bool:
-    window = toks[max(0, start - 3) : start]
-    negations = [t for t in window if t.norm in NEGATIONS or t.norm.endswith("n't")]
-    if negations and not re.search(r"[,;.]", text[negations[-1].end : toks[start].start]):
-        return True
-    following = " ".join(t.norm for t in toks[end + 1 : end + 3])
-    asks_negative = re.search(r"\b(not|never|n't)\b", question.lower()) is not None
-    return (
-        not asks_negative and re.match(r"(is|was|are|were) (not|incorrect|wrong)|(isn't|wasn't)", following) is not None
-    )
-
-
-def _replaced_later(text: str, end: int, gold_words: set[str], question_words: set[str]) -> bool:
-    """After the gold's last mention, a "but"/"however" clause names another candidate ("but it was Lyon")."""
-    for contrast in _CONTRAST.finditer(text, end):
-        clause = re.split(r"[.;]", text[contrast.end() :], maxsplit=1)[0]
-        for word in re.findall(r"\b[A-Z][\w'-]+", clause):
-            lowered = word.lower()
-            if lowered in MONTHS or lowered in question_words:
-                continue
-            if _is_other_candidate(word, gold_words):
-                return True
-    return False
-
-
 def _grade_text(question: str, gold: str, answer: str) -> tuple[Grade, str] | None:
     """CORRECT when the gold is given and committed to, INCORRECT when it is negated or hedged; None if absent."""
     question_words = content_words(question)
@@ -266,35 +150,27 @@ def _grade_text(question: str, gold: str, answer: str) -> tuple[Grade, str] | No
         for spans in spans_per_item:
             clean = False
             for s, e in spans:
+                s, e = widened(toks, answer, s, e, gold_words, commas="," in alternative)
                 start, end = toks[s].start, toks[e].end
                 last_end = max(last_end, end)
-                kind = _joined_kind(answer, start, end, gold_words)
-                in_alternatives = _ALTERNATIVES.search(_sentence_at(answer, start)) is not None
-                if kind == "or" or (kind and in_alternatives):
+                kind = joined_kind(answer, start, end, gold_words)
+                sentence = sentence_at(answer, start)
+                in_alternatives = ALTERNATIVES.search(sentence) is not None
+                if kind == "or" or (kind and in_alternatives) or either_or(sentence, gold_words, question_words):
                     hedged = True
-                if kind is None and not _negated(answer, toks, s, e, question):
+                if kind is None and not negated(answer, toks, s, e, question):
                     clean = True
             clean_items += clean
         if hedged:
             return Grade.INCORRECT, "the gold is one of several candidates"
         if clean_items < len(items):
             return Grade.INCORRECT, "the gold is negated or listed with another answer"
-        if _replaced_later(answer, last_end, gold_words, question_words):
+        if replaced_later(answer, last_end, gold_words, question_words):
             return Grade.INCORRECT, "the gold is named, then another answer is given"
         return Grade.CORRECT, "the gold is given"
     if saw_gold:
         return Grade.INCORRECT, "the gold is named, then contradicted"
     return None
-
-
-def _sentence_at(text: str, position: int) -> str:
-    offset = 0
-    for sentence in sentences(text):
-        found = text.find(sentence, offset)
-        if found <= position <= found + len(sentence):
-            return sentence
-        offset = max(offset, found)
-    return text
 
 
 def _partly_given(question: str, gold: str, answer: str) -> bool:
@@ -320,7 +196,7 @@ def _count_contradicts(gold: str, answer: str) -> bool:
     return False
 
 
-def _decide_numeric(question: str, gold: str, answer: str, answer_type: str) -> tuple[Grade, str] | None:
+def _decide_numeric(question: str, gold: str, answer: str, answer_type: str) -> nums.Decision:
     if pair := nums.gold_pair(gold):
         return nums.grade_pair(question, pair, answer)
     if (date := nums.gold_date(gold)) is not None:
@@ -351,12 +227,15 @@ def grade_offline(question: str, target: str, predicted: str, *, answer_type: st
         return Grade.NOT_ATTEMPTED, "empty answer"
     question = fold(question)
     answer = final_answer_tail(answer)
-    decided = _decide_numeric(question, target, answer, answer_type)
-    if decided is None and not _is_numeric_gold(target, question, answer_type):
+    decided: tuple[Grade, str] | None = None
+    if (numeric := _decide_numeric(question, target, answer, answer_type)) is not None:
+        grade, reason, span = numeric
+        problem = commitment_problem(answer, *span, question, target) if span is not None else None
+        decided = (Grade.INCORRECT, problem) if problem else (grade, reason)
+    elif not _is_numeric_gold(target, question, answer_type):
         decided = _grade_text(question, target, answer)
-    if decided is not None and decided[0] is not Grade.INCORRECT:
-        return decided
-    if decided is not None:  # a contradiction: a hedge does not undo it ("1996. I'm not sure.")
+    # A contradiction stands even when hedged ("1996. I'm not sure."); so does a hedged correct answer.
+    if decided is not None:
         return decided
     if _count_contradicts(target, answer):
         return Grade.INCORRECT, "the answer contradicts the number of names in the gold"

@@ -27,7 +27,10 @@ from eval.simpleqa.answer_text import (
 )
 from eval.simpleqa.grading import Grade
 
-Decision = tuple[Grade, str] | None
+# A grade, its reason, and for CORRECT where in the answer the matching number or date is (the grader then
+# checks that the answer commits to it: not negated, not one of several candidates).
+Span = tuple[int, int]
+Decision = tuple[Grade, str, Span | None] | None
 
 _RANGE = re.compile(r"\(acceptable range: anything between (.+?) and (.+?)\)", re.IGNORECASE)
 _PURE_NUMBER = re.compile(
@@ -57,6 +60,10 @@ def parse_gold_number(gold: str) -> GoldNumber | None:
     if word in NUMBER_WORDS:
         value = Decimal(NUMBER_WORDS[word])
         return GoldNumber(value, str(value), False, False, value)
+    first, _, rest = word.partition(" ")
+    if first in NUMBER_WORDS and rest and len(rest.split()) <= 3 and not re.search(r"\d", rest):
+        value = Decimal(NUMBER_WORDS[first])  # "two medals"
+        return GoldNumber(value, str(value), False, False, value, rest)
     if word in ORDINAL_WORDS:
         value = Decimal(ORDINAL_WORDS[word])
         return GoldNumber(value, str(value), False, True, value)
@@ -122,7 +129,14 @@ def _clause_of(text: str, position: int) -> str:
 def answer_number(question: str, gold: GoldNumber, answer: str) -> Number | None:
     """The number in the answer that answers the question (see the module docstring), or None."""
     question_values = {number.value for number in numbers(question)}
-    candidates = [n for n in numbers(answer) if n.value not in question_values or n.value == gold.value]
+    # the day of a date is not a count ("2 May 2000", "On 12 May he scored 3")
+    dates = [(m.start, m.end) for m in date_mentions(answer)]
+    candidates = [
+        n
+        for n in numbers(answer)
+        if (n.value not in question_values or n.value == gold.value)
+        and not any(start <= n.start < end for start, end in dates)
+    ]
     if not 1000 <= gold.value <= 2100:
         candidates = [n for n in candidates if not _looks_like_year(answer, n)]
     if not candidates:
@@ -172,7 +186,7 @@ _NOT_COUNTED = {"and", "or", "in", "on", "at", "of", "to", "for", "by", "from", 
 
 
 def _counts_another_noun(answer: str, number: Number) -> bool:
-    following = re.match(r"\s+([a-z]+)", answer[number.end :].lower())
+    following = re.match(r"[ \t]+([a-z]+)", answer[number.end :].lower())
     return following is not None and following.group(1) not in _NOT_COUNTED and following.group(1) not in NUMBER_WORDS
 
 
@@ -192,16 +206,16 @@ def grade_number(question: str, gold_text: str, answer: str) -> Decision:
     if number is None:
         return None
     if _ALTERNATIVE_AFTER.match(answer[number.end :]) and not _matches(gold, number.value, question=question):
-        return Grade.INCORRECT, "the number given is not the gold's"
+        return Grade.INCORRECT, "the number given is not the gold's", None
     if _ALTERNATIVE_AFTER.match(answer[number.end :]):
-        return Grade.INCORRECT, "several candidate numbers"
+        return Grade.INCORRECT, "several candidate numbers", None
     if number.bound:
-        return Grade.NOT_ATTEMPTED, "only a bound on the number"
+        return Grade.NOT_ATTEMPTED, "only a bound on the number", None
     if _matches(gold, number.value, question=question):
-        return Grade.CORRECT, "the number matches the gold"
+        return Grade.CORRECT, "the number matches the gold", (number.start, number.end)
     if number.approximate:
-        return Grade.NOT_ATTEMPTED, "only an approximate number"
-    return Grade.INCORRECT, "the number differs from the gold"
+        return Grade.NOT_ATTEMPTED, "only an approximate number", None
+    return Grade.INCORRECT, "the number differs from the gold", None
 
 
 def _grade_range(question: str, gold_text: str, range_match: re.Match[str], answer: str) -> Decision:
@@ -213,12 +227,12 @@ def _grade_range(question: str, gold_text: str, range_match: re.Match[str], answ
     if number is None:
         return None
     if number.bound:
-        return Grade.NOT_ATTEMPTED, "only a bound on the number"
+        return Grade.NOT_ATTEMPTED, "only a bound on the number", None
     if low.value <= number.value <= high.value:
-        return Grade.CORRECT, "the number is within the acceptable range"
+        return Grade.CORRECT, "the number is within the acceptable range", (number.start, number.end)
     if number.approximate:
-        return Grade.NOT_ATTEMPTED, "only an approximate number"
-    return Grade.INCORRECT, "the number is outside the acceptable range"
+        return Grade.NOT_ATTEMPTED, "only an approximate number", None
+    return Grade.INCORRECT, "the number is outside the acceptable range", None
 
 
 def gold_pair(gold: str) -> tuple[Decimal, Decimal] | None:
@@ -232,12 +246,13 @@ def gold_pair(gold: str) -> tuple[Decimal, Decimal] | None:
 
 def grade_pair(question: str, pair: tuple[Decimal, Decimal], answer: str) -> Decision:
     question_pairs = {_pair_values(m) for m in _PAIR.finditer(question)}
-    given = [_pair_values(m) for m in _PAIR.finditer(answer)]
-    given = [p for p in given if p not in question_pairs or p == pair]
+    matches = [m for m in _PAIR.finditer(answer) if _pair_values(m) not in question_pairs or _pair_values(m) == pair]
+    given = [_pair_values(m) for m in matches]
     if pair in given:
-        return Grade.CORRECT, "the pair of numbers matches the gold"
+        found = matches[given.index(pair)]
+        return Grade.CORRECT, "the pair of numbers matches the gold", (found.start(), found.end())
     if given or numbers(answer):
-        return Grade.INCORRECT, "the numbers differ from the gold's"
+        return Grade.INCORRECT, "the numbers differ from the gold's", None
     return None
 
 
@@ -252,11 +267,11 @@ def labelled_number(gold: str) -> tuple[str, Decimal] | None:
 
 
 def grade_labelled(label: str, value: Decimal, answer: str) -> Decision:
-    given = [Decimal(m.group(1)) for m in re.finditer(rf"\b{re.escape(label)}\.?\s+(\d+)\b", answer, re.IGNORECASE)]
-    if given:
-        if given[0] == value:
-            return Grade.CORRECT, f"{label} {value} as in the gold"
-        return Grade.INCORRECT, f"a different {label}"
+    found = list(re.finditer(rf"\b{re.escape(label)}\.?\s+(\d+)\b", answer, re.IGNORECASE))
+    if found:
+        if Decimal(found[0].group(1)) == value:
+            return Grade.CORRECT, f"{label} {value} as in the gold", (found[0].start(), found[0].end())
+        return Grade.INCORRECT, f"a different {label}", None
     return None
 
 
@@ -278,16 +293,16 @@ def grade_date(question: str, gold: tuple[int | None, int | None, int | None], a
         given_years = [year for year, _ in years(answer) if year not in {y for y, _ in years(question)}]
         if gold_year is not None and given_years:
             if given_years[0] != gold_year:
-                return Grade.INCORRECT, "the year differs from the gold's"
-            return Grade.NOT_ATTEMPTED, "the year only; the gold gives more"
+                return Grade.INCORRECT, "the year differs from the gold's", None
+            return Grade.NOT_ATTEMPTED, "the year only; the gold gives more", None
         return None
     mention = mentions[0]
     pairs = [(gold_day, mention.day), (gold_month, mention.month), (gold_year, mention.year)]
     if any(want is not None and got is not None and want != got for want, got in pairs):
-        return Grade.INCORRECT, "the date differs from the gold's"
+        return Grade.INCORRECT, "the date differs from the gold's", None
     if any(want is not None and got is None for want, got in pairs):
-        return Grade.NOT_ATTEMPTED, "part of the date is missing; nothing contradicts it"
-    return Grade.CORRECT, "the date matches"
+        return Grade.NOT_ATTEMPTED, "part of the date is missing; nothing contradicts it", None
+    return Grade.CORRECT, "the date matches", (mention.start, mention.end)
 
 
 def is_year_gold(gold: str, question: str, answer_type: str) -> bool:
@@ -311,10 +326,10 @@ def grade_year(question: str, gold: str, answer: str) -> Decision:
     year, at = given[0]
     after = answer[at + 4 :]
     if _ALTERNATIVE_AFTER.match(after):
-        return Grade.INCORRECT, "several candidate years"
+        return Grade.INCORRECT, "several candidate years", None
     lowered = answer[max(0, at - 24) : at].lower()
     if year == target:
-        return Grade.CORRECT, "the year matches"
+        return Grade.CORRECT, "the year matches", (at, at + 4)
     if re.search(r"\b(around|about|circa|approximately|roughly|before|after|early|late|mid)\W*$", lowered):
-        return Grade.NOT_ATTEMPTED, "only an approximate year"
-    return Grade.INCORRECT, "the year differs from the gold"
+        return Grade.NOT_ATTEMPTED, "only an approximate year", None
+    return Grade.INCORRECT, "the year differs from the gold", None

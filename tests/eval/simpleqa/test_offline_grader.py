@@ -127,3 +127,68 @@ def test_every_gold_answer_of_the_dataset_is_accepted_as_its_own_answer(shared_d
             question.problem, question.answer, question.answer, answer_type=question.answer_type
         )
         assert grade is Grade.CORRECT, (question.index, question.answer, reason)
+
+
+@pytest.mark.parametrize(
+    ("question", "gold", "predicted", "grade"),
+    [
+        ("When was it?", "23 July 1951", "23 July 1951 or 23 April 2021", Grade.INCORRECT),
+        ("When was it?", "August 2020", "August 2020 or August 2002", Grade.INCORRECT),
+        ("When was it?", "27 August", "27 August or 2009", Grade.INCORRECT),
+        ("In what year?", "2002", "It was not 2002.", Grade.INCORRECT),
+        ("How many?", "120,000", "Some sources say 120,000, but it was actually 22.", Grade.INCORRECT),
+        ("Which city?", "Milan", "Milan or The Nigeen lake", Grade.INCORRECT),
+        ("Which instrument?", "Violin", "Republican Party, Byturus tomentosus, or Violin", Grade.INCORRECT),
+        ("Which album?", "Instant Calm", "It is either Menace Ball or Instant Calm.", Grade.INCORRECT),
+        ("How many goals?", "2", "On 2 May 2000 he scored 3 goals.", Grade.INCORRECT),
+        ("Who?", "Dr. Elizabeth Dennis", "It was not Dr. Elizabeth Dennis.", Grade.INCORRECT),
+        # ...while the gold with its sources, a hedge, or a list that is the gold itself stays CORRECT
+        ("How many?", "13", "**13**\n\nSources: https://en.wikipedia.org/wiki/Example", Grade.CORRECT),
+        ("Who?", "Matt and Marcus", "Matt and Marcus. However, some sources differ.", Grade.CORRECT),
+        (
+            "How many children?",
+            "two sons and three daughters",
+            "Based on the results, two sons and three daughters.",
+            Grade.CORRECT,
+        ),
+        (
+            "What is the DOI?",
+            "https://doi.org/10.1515/cllt-2017-0057",
+            "https://doi.org/10.1515/cllt-2017-0057",
+            Grade.CORRECT,
+        ),
+    ],
+)
+def test_a_number_date_or_name_given_beside_another_candidate_is_not_correct(
+    question: str, gold: str, predicted: str, grade: Grade
+) -> None:
+    assert grade_offline(question, gold, predicted)[0] is grade
+
+
+WRONG_STYLES = ("{other}, not {gold}.", "{gold} or {other}", "It is either {other} or {gold}.", "It was not {gold}.")
+RIGHT_STYLES = ("{gold}, according to the search results.", "{gold}. However, some sources differ.",
+                "It was {gold}, but I'm not completely sure.", "**{gold}**\n\nSources: https://example.org/x")  # fmt: skip
+
+
+def test_real_golds_beside_another_question_s_gold_are_rarely_correct_and_alone_almost_always(
+    shared_data: Path,
+) -> None:
+    # Every SimpleQA gold, dressed as a hedge, a negation or a candidate list with another question's gold of
+    # the same answer type; the rules let few through (measured 0-1.8% per style over all 4,326 golds).
+    data = load_dataset(shared_data / "simpleqa" / "simple_qa_test_set.csv")
+    questions = select_questions(data.questions, limit=1000, seed=1)
+    others = select_questions(data.questions, limit=1000, seed=2)
+    for style in WRONG_STYLES:
+        passed = sum(
+            grade_offline(q.problem, q.answer, style.format(gold=q.answer.strip(" ."), other=o.answer.strip(" .")))[0]
+            is Grade.CORRECT
+            for q, o in zip(questions, others, strict=True)
+            if q.answer.strip().lower() != o.answer.strip().lower()
+        )
+        assert passed <= 30, style
+    for style in RIGHT_STYLES:
+        correct = sum(
+            grade_offline(q.problem, q.answer, style.format(gold=q.answer.strip(" .")))[0] is Grade.CORRECT
+            for q in questions
+        )
+        assert correct >= 995, style
