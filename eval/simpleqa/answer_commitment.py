@@ -13,7 +13,7 @@ from eval.simpleqa.answer_text import MONTHS, NEGATIONS, STOPWORDS, Token, conte
 
 _JOIN_AFTER = re.compile(
     r"^[\"'”’)\]]*\s*(?:,\s*)?(and|or|&|and/or|as well as)\s+"
-    r"(?:(?i:also|possibly|perhaps|maybe|the|a|an|in|on|at|of|by)\s+)*[\"'“‘(]*(\S+)(?:\s+(\S+))?"
+    r"((?:(?i:also|possibly|perhaps|maybe|the|a|an|in|on|at|of|by)\s+)*)[\"'“‘(]*(\S+)(?:\s+(\S+))?"
 )
 _LIST_AFTER = re.compile(r"^[\"'”’)\]]*\s*,\s*(\S+)[^.;]*?,?\s+(and|or)\s")
 _JOIN_BEFORE = re.compile(
@@ -125,16 +125,16 @@ def joined_kind(text: str, start: int, end: int, gold_words: set[str]) -> str | 
     """
     after, before = text[end:], text[:start]
     lower = text[start : start + 1].islower()
-    if m := _JOIN_AFTER.match(after):
-        common = lower or "or" in m.group(1)
+    # "X or the Nigeen lake" offers another candidate; "X, and the 1994 medal went to Y" starts a new clause
+    if (m := _JOIN_AFTER.match(after)) and ("or" in m.group(1) or not m.group(2)):
+        joiner, first, second = m.group(1), m.group(3), m.group(4)
+        common = lower or "or" in joiner
         # the word after the joiner, or the one after it when the first is the gold's own ("August 2020 or
         # August 2002") or a function word ("or I'm not sure which")
-        first_other = is_other_candidate(m.group(2), gold_words, common_noun=common)
-        look_further = bare(m.group(2)) in gold_words | FUNCTION_WORDS and not re.search(r"[.,;:!?]$", m.group(2))
-        if first_other or (
-            look_further and m.group(3) and is_other_candidate(m.group(3), gold_words, common_noun=common)
-        ):
-            return "or" if "or" in m.group(1) else "and"
+        first_other = is_other_candidate(first, gold_words, common_noun=common)
+        look_further = bare(first) in gold_words | FUNCTION_WORDS and not re.search(r"[.,;:!?]$", first)
+        if first_other or (look_further and second and is_other_candidate(second, gold_words, common_noun=common)):
+            return "or" if "or" in joiner else "and"
     if (m := _LIST_AFTER.match(after)) and is_other_candidate(
         m.group(1), gold_words, common_noun=lower or m.group(2) == "or"
     ):
