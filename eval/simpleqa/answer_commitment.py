@@ -185,6 +185,26 @@ def negated(text: str, toks: list[Token], start: int, end: int, question: str) -
     )
 
 
+# Verbs that name two people or teams where only one is the answer: "Jane Doe succeeded John Smith".
+_RELATIONS = r"succeeded|replaced|defeated|beat|preceded|followed|ousted|overtook|unseated|edged"
+_OTHER_SUBJECT = re.compile(rf"\b[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)*\s+(?:{_RELATIONS})\s+(?:the\s+)?$")
+_OTHER_AGENT = re.compile(rf"^\s+(?:was|were|had been)\s+(?:{_RELATIONS}|beaten)\s+by\s+[A-Z]")
+
+
+def named_as_the_other_party(text: str, start: int, end: int, question: str) -> bool:
+    """The gold is the other side of a relation ("X succeeded GOLD", "GOLD was defeated by X") that the question
+    does not ask about; the answer then names someone else."""
+    asked = {word[:5] for word in re.findall(r"[a-z]+", question.lower())}
+    before = _OTHER_SUBJECT.search(text[max(0, start - 80) : start])
+    after = _OTHER_AGENT.match(text[end : end + 80])
+    for match in (before, after):
+        if match is not None:
+            verb = re.search(rf"\b({_RELATIONS}|beaten)\b", match.group(0))
+            if verb is not None and verb.group(1)[:5] not in asked:
+                return True
+    return False
+
+
 def replaced_later(
     text: str, end: int, gold_words: set[str], question_words: set[str], *, numeric: bool = False
 ) -> bool:

@@ -10,8 +10,9 @@ It applies the simple-evals template's rules where string rules can, and when un
 - numbers, pairs such as "3-1" and dates: the number that answers the question (eval/simpleqa/offline_numbers.py);
 - refusals are NOT_ATTEMPTED only when the answer is a refusal: "I'm not sure. ..." is, "Lyon. Further details
   are not available." is INCORRECT (it answers Lyon), a hedged correct answer stays CORRECT.
-What it cannot see: a gold named in a relation to another answer ("Jane Doe succeeded John Smith" for gold
-"John Smith" is CORRECT here), paraphrases and synonyms ("three daughters" for a count of children, a surname
+A gold named as the other party of a relation the question does not ask about ("Jane Doe succeeded John Smith"
+for "Who became CEO?") is INCORRECT; that also marks "X defeated GOLD" wrong for "Who was the runner-up?".
+What it cannot see: paraphrases and synonyms ("three daughters" for a count of children, a surname
 alone for a full name are not CORRECT here), facts that contradict the gold without naming it. Its agreement
 with hand labels is printed by ``janagent bench regrade --input eval/simpleqa/data/grader_labels.jsonl``; it
 is still a rough guide, not a SimpleQA score.
@@ -29,6 +30,7 @@ from eval.simpleqa.answer_commitment import (
     commitment_problem,
     either_or,
     joined_kind,
+    named_as_the_other_party,
     negated,
     replaced_later,
     sentence_at,
@@ -158,13 +160,17 @@ def _grade_text(question: str, gold: str, answer: str) -> tuple[Grade, str] | No
                 in_alternatives = ALTERNATIVES.search(sentence) is not None
                 if kind == "or" or (kind and in_alternatives) or either_or(sentence, gold_words, question_words):
                     hedged = True
-                if kind is None and not negated(answer, toks, s, e, question):
+                if (
+                    kind is None
+                    and not negated(answer, toks, s, e, question)
+                    and not named_as_the_other_party(answer, start, end, question)
+                ):
                     clean = True
             clean_items += clean
         if hedged:
             return Grade.INCORRECT, "the gold is one of several candidates"
         if clean_items < len(items):
-            return Grade.INCORRECT, "the gold is negated or listed with another answer"
+            return Grade.INCORRECT, "the gold is negated, listed with another answer, or the other party"
         if replaced_later(answer, last_end, gold_words, question_words):
             return Grade.INCORRECT, "the gold is named, then another answer is given"
         return Grade.CORRECT, "the gold is given"

@@ -142,6 +142,9 @@ def test_every_gold_answer_of_the_dataset_is_accepted_as_its_own_answer(shared_d
         ("Which album?", "Instant Calm", "It is either Menace Ball or Instant Calm.", Grade.INCORRECT),
         ("How many goals?", "2", "On 2 May 2000 he scored 3 goals.", Grade.INCORRECT),
         ("Who?", "Dr. Elizabeth Dennis", "It was not Dr. Elizabeth Dennis.", Grade.INCORRECT),
+        ("Who became CEO in 2010?", "John Smith", "Jane Doe succeeded John Smith as CEO in 2010.", Grade.INCORRECT),
+        ("Who won the final?", "Rafael Nadal", "Rafael Nadal was defeated by Roger Federer.", Grade.INCORRECT),
+        ("Who did Jane Doe succeed?", "John Smith", "Jane Doe succeeded John Smith in 2010.", Grade.CORRECT),
         # ...while the gold with its sources, a hedge, or a list that is the gold itself stays CORRECT
         ("How many?", "13", "**13**\n\nSources: https://en.wikipedia.org/wiki/Example", Grade.CORRECT),
         ("Who?", "Matt and Marcus", "Matt and Marcus. However, some sources differ.", Grade.CORRECT),
