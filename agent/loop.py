@@ -161,7 +161,8 @@ class _Run:
                 # (SmolLM2-135M copies the results back); asking again after them gets an answer.
                 self.messages.append({"role": "user", "content": prompts.answer_from_results(self.question)})
             system = config.system_prompt or prompts.system_prompt(has_tools=bool(offered), retrieved=retrieved)
-            self.messages.insert(0, {"role": "system", "content": system})
+            if config.system_prompt or not offered or self.model.profile.tools_system_prompt:
+                self.messages.insert(0, {"role": "system", "content": system})
             answer = await (self.tool_rounds(offered) if offered else self.answer_without_tools(1))
             if not answer:
                 error = "the model gave no answer, even when asked for it without tools"

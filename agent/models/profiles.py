@@ -28,6 +28,10 @@ class ModelProfile:
     calls_tools: bool = True
     sampling: Sampling = field(default_factory=Sampling)
     rope_scaling: dict[str, Any] | None = None
+    # False: with tools offered, the loop adds no system prompt and the chat template's own default system
+    # turn stays (measured: Qwen2.5-Coder-0.5B, greedy, echoed the tool block back after our system prompt
+    # but called search correctly under its template's "You are Qwen..." turn).
+    tools_system_prompt: bool = True
     # Extra keyword arguments for the chat template (Qwen3's non-thinking switch).
     template_kwargs: dict[str, Any] = field(default_factory=lambda: {"enable_thinking": False})
 
@@ -43,7 +47,9 @@ SMOLLM2 = ModelProfile(name="smollm2", calls_tools=False, sampling=Sampling(temp
 QWEN25_SAMPLING = Sampling(temperature=0.7, top_p=0.8, top_k=20)
 # The 0.5B runs greedy: at 0.7 (seed 0) its first turn on the demo question was `<name>painter</name>`, a
 # search for "painter" and a wrong answer; greedy, its first turn is the right search call.
-QWEN25_05B = ModelProfile(name="qwen2.5-0.5b", sampling=Sampling(temperature=0.0), template_kwargs={})
+QWEN25_05B = ModelProfile(
+    name="qwen2.5-0.5b", sampling=Sampling(temperature=0.0), tools_system_prompt=False, template_kwargs={}
+)
 QWEN25_15B = ModelProfile(name="qwen2.5-1.5b", sampling=QWEN25_SAMPLING, template_kwargs={})
 QWEN25 = ModelProfile(name="qwen2.5", sampling=QWEN25_SAMPLING, template_kwargs={})
 DEFAULT = ModelProfile(name="default")

@@ -161,3 +161,16 @@ async def test_the_rounds_running_out_is_bounded_and_answered() -> None:
     assert len(queries) == 3
     assert "Georges Seurat" in result.answer
     assert final_reason(result) == "the tool rounds ran out"
+
+
+async def test_a_profile_can_keep_the_templates_own_system_turn_when_tools_are_offered() -> None:
+    # Qwen2.5-Coder-0.5B echoed the tool block back after our system prompt; under its template's default
+    # system turn it called search.
+    from agent.models.profiles import ModelProfile
+
+    async with toy_toolbox() as toolbox:
+        model = ScriptedModel([SEARCH, "Georges Seurat."])
+        model.profile = ModelProfile(name="qwen-like", tools_system_prompt=False)
+        await run_agent(QUESTION, model, toolbox)
+    assert [m["role"] for m in model.requests[0][0]] == ["user"]
+    assert model.requests[0][1]  # the tools are still offered
