@@ -7,6 +7,7 @@ point (``static-models``) sorts after theirs, and the CLI loads groups in name o
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -114,8 +115,64 @@ def reembed_cmd(
     )
 
 
+def _sets(suite: list[str], limit: int | None, max_docs: int | None) -> list[Any]:
+    from eval.embed_eval_inputs import beir_folder_set, dev_suite_sets
+
+    sets: list[Any] = []
+    for item in suite:
+        if item == "dev":
+            sets.extend(dev_suite_sets(limit=limit, max_docs=max_docs))
+        else:
+            sets.append(beir_folder_set(Path(item), limit=limit, max_docs=max_docs))
+    return sets
+
+
+def eval_cmd(
+    models: Annotated[list[str], typer.Argument(help="Static models: Model2Vec folders or cached hub ids.")],
+    teacher: Annotated[
+        str | None,
+        typer.Option("--teacher", help="Their teacher (folder, .gguf, cached hub id) as a sentence encoder."),
+    ] = None,
+    teacher_pooling: Annotated[str, typer.Option(help="mean (sentence encoders) or last (decoder LLMs).")] = "mean",
+    device: Annotated[str, typer.Option("--device", help="Where the teacher runs: auto, cpu, cuda, mps.")] = "auto",
+    suite: Annotated[
+        list[str] | None, typer.Option("--suite", help="dev (the retrieval dev suite) or BEIR set folders; repeatable.")
+    ] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Judged queries per set.")] = None,
+    max_docs: Annotated[
+        int | None, typer.Option("--max-docs", min=1, help="Documents per set (judged ones first).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder for embed_eval.json and the chart embed_eval.png.")
+    ] = None,
+) -> None:
+    """Compare static models (and their teacher): nDCG@10, recall@100, speed, size, memory, vocabulary, dims."""
+    from eval.embed_eval import run_embed_eval
+    from eval.embed_eval_inputs import static_candidate, teacher_candidate
+    from eval.embed_eval_report import build_table, write_chart
+    from mcp_servers.embeddings.device import resolve_device
+
+    sets = _sets(suite or ["dev"], limit, max_docs)
+    candidates = [static_candidate(spec) for spec in models]
+    if teacher is not None:
+        err.print(f"loading teacher {teacher}")
+        candidates.append(teacher_candidate(teacher, pooling=teacher_pooling, device=resolve_device(device)))
+    report = run_embed_eval(candidates, sets, on_progress=lambda line: err.print(line, highlight=False))
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "embed_eval.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+        chart = write_chart(report, out / "embed_eval.png")
+        err.print(f"wrote {out / 'embed_eval.json'} and {chart}")
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+        return
+    Console(width=200).print(build_table(report))
+
+
 def register(app: typer.Typer, bench: typer.Typer) -> None:
     """Add `embed use`, `embed eval` and `index reembed` to the groups made by embed_cmds and index_cmds."""
     embed = _group(app, "embed")
     embed.command("use")(use_cmd)
+    embed.command("eval")(eval_cmd)
     _group(app, "index").command("reembed")(reembed_cmd)
