@@ -13,21 +13,17 @@ import re
 import sys
 import threading
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
+
+from mcp_servers.index.vectors import Embedder, encode
 
 TARGET_PASSAGE_CHARS = 700
 LEXICAL_WEIGHT = 0.5
 _BLOCK_SEP = re.compile(r"\n[ \t]*\n+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _WORD = re.compile(r"\w+")
-
-
-class Embedder(Protocol):
-    """What ranking needs from an embedding model (model2vec's StaticModel has it)."""
-
-    def encode(self, sentences: list[str]) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -103,9 +99,6 @@ def _is_heading_only(text: str, start: int, end: int) -> bool:
     return bool(lines) and all(line.lstrip().startswith("#") for line in lines)
 
 
-_encode_lock = threading.Lock()
-
-
 def bm25_scores(passages: list[Passage], query: str) -> np.ndarray:
     """BM25 score of each passage for the query (bm25s, English stopwords removed)."""
     import bm25s
@@ -124,9 +117,8 @@ def bm25_scores(passages: list[Passage], query: str) -> np.ndarray:
 
 def embedding_scores(passages: list[Passage], query: str, embedder: Embedder) -> np.ndarray:
     """Cosine similarity of each passage to the query."""
-    # HF `tokenizers` objects fail with "Already borrowed" when two threads encode at once.
-    with _encode_lock:
-        vectors = np.asarray(embedder.encode([query] + [p.text for p in passages]), dtype=np.float32)
+    # ``encode`` holds the one lock that keeps the (not thread-safe) HF tokenizer to one thread at a time.
+    vectors = np.asarray(encode(embedder, [query] + [p.text for p in passages]), dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     unit = vectors / np.where(norms == 0, 1.0, norms)
     return np.asarray(unit[1:] @ unit[0], dtype=np.float32)
@@ -174,9 +166,9 @@ def default_embedder() -> Embedder | None:
     with _default_lock:
         if "model" not in _default_state:
             try:
-                from mcp_servers.embeddings import load_static_model
+                from mcp_servers.index.embedder import default_embedder as load_default_embedder
 
-                _default_state["model"] = load_static_model()
+                _default_state["model"] = load_default_embedder()
             except Exception as exc:  # any failure to load only costs ranking quality, never the fetch
                 _default_state["model"] = None
                 print(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from mcp_servers.errors import JanagentError
 from mcp_servers.index.vectors import Embedder
 
 
@@ -12,6 +13,15 @@ def default_embedder() -> Embedder:
     from mcp_servers.embeddings import load_static_model
 
     return load_static_model()
+
+
+def resolve_embedder(spec: str | None) -> Embedder:
+    """The embedding model named by a Model2Vec ``spec`` (a path or model name), else the default one."""
+    if spec is None:
+        return default_embedder()
+    from mcp_servers.embeddings import load_static_model
+
+    return load_static_model(spec)
 
 
 def embedder_id(model: object) -> str:
@@ -40,3 +50,12 @@ class LazyEmbedder:
         if self._id is None:
             self._id = embedder_id(self.model)
         return self._id
+
+
+def check_same_model(index_name: str, built_with: str | None, used: str) -> None:
+    """Refuse to mix embedding models in one index: its vectors and the query's must come from one model."""
+    if built_with is not None and built_with != used:
+        raise JanagentError(
+            f"index '{index_name}' was built with embedding model {built_with} but this run uses "
+            f"{used}; use the same model or rebuild it (janagent index remove {index_name})"
+        )

@@ -17,10 +17,14 @@ and it needs no full vector scan, so a query stays fast at a million chunks. A h
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Literal, Protocol
 
 import numpy as np
+
+from mcp_servers.index.bm25 import top_k
+from mcp_servers.index.vectors import dot_rows, top_k_dot
 
 Pool = Literal["bm25", "union"]
 Combiner = Literal["rrf", "convex"]
@@ -78,3 +82,59 @@ def rank_order(ids: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndar
     """(ids, scores) best first; ties go to the smaller id so that results are deterministic."""
     order = np.lexsort((ids, -np.asarray(scores, dtype=np.float64)))
     return ids[order], np.asarray(scores, dtype=np.float64)[order]
+
+
+def lookup_scores(sorted_ids: np.ndarray, scores: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """The scores of ``wanted`` ids in (sorted_ids, scores); 0 for ids that are not there."""
+    out = np.zeros(len(wanted), dtype=np.float64)
+    if len(sorted_ids) == 0:
+        return out
+    where = np.minimum(np.searchsorted(sorted_ids, wanted), len(sorted_ids) - 1)
+    found = sorted_ids[where] == wanted
+    out[found] = scores[where[found]]
+    return out
+
+
+class LexicalLeg(Protocol):
+    """What fusion needs from the BM25 leg: every chunk holding a query term, with its score."""
+
+    def candidate_scores(self, query: str) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+def hybrid_rank(
+    bm25: LexicalLeg, vectors: np.ndarray, query: str, query_vector: np.ndarray, depth: int, config: FusionConfig
+) -> tuple[np.ndarray, np.ndarray]:
+    """Chunk ids and fused scores, best first, for one query (see the module docstring for the choices)."""
+    all_ids, all_scores = bm25.candidate_scores(query)
+    bm_ids, bm_scores = top_k(all_ids, all_scores, depth)
+    if config.pool == "bm25" and len(bm_ids):
+        pool_vec = dot_rows(vectors, query_vector, bm_ids)
+        if config.combiner == "rrf":
+            vec_order = bm_ids[np.lexsort((bm_ids, -pool_vec))]
+            return rank_order(*rrf([(bm_ids, config.bm25_weight), (vec_order, config.vector_weight)], config.rrf_k))
+        return rank_order(bm_ids, convex(bm_scores, pool_vec, config.bm25_weight, config.vector_weight))
+    # The union pool (also the fallback when no query term is in the BM25 vocabulary).
+    vec_ids, _ = top_k_dot(vectors, query_vector, depth)
+    if config.combiner == "rrf":
+        return rank_order(*rrf([(bm_ids, config.bm25_weight), (vec_ids, config.vector_weight)], config.rrf_k))
+    pool = np.union1d(bm_ids, vec_ids)
+    pool_bm25 = lookup_scores(all_ids, all_scores, pool)
+    pool_vec = dot_rows(vectors, query_vector, pool)
+    return rank_order(pool, convex(pool_bm25, pool_vec, config.bm25_weight, config.vector_weight))
+
+
+def one_per_document(documents: Iterable[Hashable], k: int) -> list[int]:
+    """Positions of the first (best-ranked) passage of each document in a ranking, at most ``k`` of them.
+
+    The rule every index applies: a document appears once, with the passage that ranked it highest.
+    """
+    seen: set[Hashable] = set()
+    keep: list[int] = []
+    for position, document in enumerate(documents):
+        if len(keep) == k:
+            break
+        if document in seen:
+            continue
+        seen.add(document)
+        keep.append(position)
+    return keep

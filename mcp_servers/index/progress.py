@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Iterator
 from types import TracebackType
 from typing import Protocol
 
@@ -73,3 +75,15 @@ class RichProgress:
 
     def phase(self, description: str) -> None:
         self._progress.update(self._task, description=description)
+
+
+@contextlib.contextmanager
+def progress_sink(progress: bool | AddProgress | None, description: str = "indexing") -> Iterator[AddProgress]:
+    """What a build reports to: ``True`` a rich display on stderr, a given sink as is, else nothing."""
+    if progress is True:
+        with RichProgress(description) as bar:
+            yield bar
+    elif progress is False or progress is None:
+        yield NoProgress()
+    else:
+        yield progress

@@ -22,7 +22,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -30,6 +30,9 @@ import numpy as np
 from mcp_servers.embeddings.naming import model_id
 from mcp_servers.errors import JanagentError, require
 from mcp_servers.index.chunking import Chunk, chunk_document
+from mcp_servers.index.fusion import one_per_document
+from mcp_servers.index.snippets import cut_snippet
+from mcp_servers.index.vectors import Embedder, encode
 from mcp_servers.types import Document, IndexStats, SearchHit
 
 DENSE = "dense"
@@ -43,19 +46,12 @@ K1 = 1.2
 B = 0.75
 AVG_PASSAGE_WORDS = 120.0
 
-SNIPPET_CHARS = 600
 UPSERT_BATCH = 256
 # Each leg fetches this many candidates per requested hit before fusion; deeper lists help RRF.
 PREFETCH_FACTOR = 5
 _NAMESPACE = uuid.UUID("6f1c1b8e-7a0e-4d55-9a59-6f0d3c2b9a10")
 _TERM = re.compile(r"\w+")
 _COLLECTION_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,255}$")
-
-
-class Embedder(Protocol):
-    """What the index needs from an embedding model: model2vec's StaticModel.encode."""
-
-    def encode(self, sentences: list[str], **kwargs: Any) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
@@ -158,7 +154,7 @@ class QdrantIndex:
         self.name = name or collection
         self.embedder = embedder
         self.embed_model = model_id(embedder)
-        self.dims = int(np.asarray(embedder.encode(["dimension probe"])).shape[-1])
+        self.dims = int(np.asarray(encode(embedder, ["dimension probe"])).shape[-1])
         self._models = require("qdrant_client.models", "qdrant")
         self._ensure_collection()
 
@@ -248,7 +244,7 @@ class QdrantIndex:
         chunks = [chunk for doc in batch for chunk in chunk_document(doc)]
         for group in _batched(chunks, UPSERT_BATCH):
             texts = [c.indexed_text for c in group]
-            dense = np.asarray(self.embedder.encode(texts), dtype=np.float32)
+            dense = np.asarray(encode(self.embedder, texts), dtype=np.float32)
             points = []
             for chunk, text, vector in zip(group, texts, dense, strict=True):
                 doc = by_id[chunk.doc_id]
@@ -289,7 +285,7 @@ class QdrantIndex:
         if k <= 0 or not query.strip():
             return []
         depth = max(k * PREFETCH_FACTOR, 50)
-        dense = np.asarray(self.embedder.encode([query]), dtype=np.float32)[0]
+        dense = np.asarray(encode(self.embedder, [query]), dtype=np.float32)[0]
         prefetch = [m.Prefetch(query=dense.tolist(), using=DENSE, limit=depth)]
         indices, values = sparse_query_vector(query)
         if indices:
@@ -301,24 +297,19 @@ class QdrantIndex:
             limit=depth,
             with_payload=True,
         )
-        hits: dict[str, SearchHit] = {}
-        for point in response.points:
-            payload = point.payload or {}
-            doc_id = str(payload.get("doc_id"))
-            if doc_id in hits:
-                continue  # a better-ranked passage of this document is already in
-            text = str(payload.get("text", ""))
-            hits[doc_id] = SearchHit(
-                title=str(payload.get("title", "")),
-                url=payload.get("url"),
-                doc_id=doc_id,
-                snippet=text if len(text) <= SNIPPET_CHARS else text[:SNIPPET_CHARS].rsplit(" ", 1)[0] + " …",
-                score=float(point.score),
+        points = response.points
+        payloads = [point.payload or {} for point in points]
+        return [
+            SearchHit(
+                title=str(payloads[i].get("title", "")),
+                url=payloads[i].get("url"),
+                doc_id=str(payloads[i].get("doc_id")),
+                snippet=cut_snippet(str(payloads[i].get("text", "")), query),
+                score=float(points[i].score),
                 source="qdrant",
             )
-            if len(hits) == k:
-                break
-        return list(hits.values())
+            for i in one_per_document((str(p.get("doc_id")) for p in payloads), k)
+        ]
 
     def stats(self) -> IndexStats:
         """Documents (counted by their first passage), passages, and the embedding model of the collection."""

@@ -43,17 +43,10 @@ def open_index(
     """
     resolved = resolve_name(name)
     if "://" in resolved:
-        from mcp_servers.index.embedder import default_embedder
+        from mcp_servers.index.embedder import resolve_embedder
         from mcp_servers.index.qdrant_store import open_qdrant_index
 
-        if embedder is None:
-            if embed_model is None:
-                embedder = default_embedder()
-            else:
-                from mcp_servers.embeddings import load_static_model
-
-                embedder = load_static_model(embed_model)
-        index: SearchIndex = open_qdrant_index(resolved, embedder)
+        index: SearchIndex = open_qdrant_index(resolved, embedder or resolve_embedder(embed_model))
         return index
     return LocalIndex(resolved, index_path(resolved), embedder, embed_model=embed_model)
 

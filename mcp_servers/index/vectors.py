@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from typing import Any, Protocol
 
@@ -98,10 +99,21 @@ def _static_encode(model: Any, texts: list[str]) -> np.ndarray | None:
     return out
 
 
+# A Hugging Face ``tokenizers`` object fails with "Already borrowed" when two threads encode at once. Every
+# encode in mcp_servers (index builds and queries, the search server's worker threads, fetch's passage
+# ranking) goes through ``encode`` below, so this one lock is the only guard that is needed. Reentrant,
+# because a wrapping embedder (a cache, a counter) may call ``encode`` on the model it wraps.
+_ENCODE_LOCK = threading.RLock()
+
+
 def encode(embedder: Embedder, texts: list[str]) -> np.ndarray:
-    """``embedder.encode(texts)``, the same result, through the faster path for a plain ``StaticModel``."""
-    fast = _static_encode(embedder, texts)
-    return embedder.encode(texts) if fast is None else fast
+    """``embedder.encode(texts)``, the same result, through the faster path for a plain ``StaticModel``.
+
+    Thread-safe: calls are serialised (see ``_ENCODE_LOCK``).
+    """
+    with _ENCODE_LOCK:
+        fast = _static_encode(embedder, texts)
+        return embedder.encode(texts) if fast is None else fast
 
 
 def embed_texts(embedder: Embedder, texts: list[str]) -> np.ndarray:

@@ -13,6 +13,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
+from mcp_servers.index.snippets import cut_snippet
 from mcp_servers.search.backends import SOURCES, LocalBackend, SearchBackend, SearchError, web_backend
 from mcp_servers.search.backends.base import make_http_client, no_results
 from mcp_servers.types import SearchHit, SearchIndex
@@ -21,8 +22,6 @@ logger = logging.getLogger(__name__)
 
 SOURCE_ENV = "JANAGENT_SEARCH_SOURCE"
 MAX_K = 20
-# A small model's context is short: a few hundred characters per hit is enough to judge what to fetch.
-SNIPPET_CHARS = 300
 # httpx bounds each operation; this bounds the whole call, so a slow trickle cannot stall the model's turn.
 WEB_DEADLINE_S = 30.0
 
@@ -61,14 +60,6 @@ def choose_default_source(source: str | None = None) -> str:
     if chosen not in SOURCES:
         raise ValueError(f"unknown search source '{chosen}'; use one of: {', '.join(SOURCES)}")
     return chosen
-
-
-def trim(text: str, limit: int = SNIPPET_CHARS) -> str:
-    """Cut ``text`` to ``limit`` characters at a word boundary, marking the cut with an ellipsis."""
-    if len(text) <= limit:
-        return text
-    cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
-    return cut.rstrip(" ,.;:") + " …"
 
 
 def format_results(results: SearchResults) -> str:
@@ -162,7 +153,7 @@ def build_search_server(
         results = SearchResults(
             query=query,
             source=source,
-            hits=[hit.model_copy(update={"snippet": trim(hit.snippet)}) for hit in hits[:k]],
+            hits=[hit.model_copy(update={"snippet": cut_snippet(hit.snippet, query)}) for hit in hits[:k]],
         )
         return CallToolResult(
             content=[TextContent(type="text", text=format_results(results))],

@@ -22,9 +22,6 @@ class LocalBackend:
         self.index_name = index_name
         self._index = index
         self._opening = anyio.Lock()
-        # One search at a time: the index's tokenizer (HF `tokenizers`) fails with "Already borrowed" when
-        # shared by threads, and on a small machine serialising also costs less CPU than contending.
-        self._searching = anyio.CapacityLimiter(1)
 
     async def index(self) -> SearchIndex:
         """The opened index; the first call opens it (loading an embedding model can take seconds)."""
@@ -51,8 +48,10 @@ class LocalBackend:
     async def search(self, query: str, k: int) -> list[SearchHit]:
         """Hybrid search over the local index; an empty index says so rather than "no results"."""
         index = await self.index()
-        hits = await anyio.to_thread.run_sync(self._search, index, query, k, limiter=self._searching)
-        if not hits and await anyio.to_thread.run_sync(self._is_empty, index, limiter=self._searching):
+        # Searches run in worker threads side by side; the one encode lock in mcp_servers.index.vectors keeps
+        # the embedding model's tokenizer (not thread-safe) to one thread at a time.
+        hits = await anyio.to_thread.run_sync(self._search, index, query, k)
+        if not hits and await anyio.to_thread.run_sync(self._is_empty, index):
             raise SearchError(
                 f"local index '{index.name}' is empty; use source=wikipedia, or build it with `janagent index add PATH`"
             )

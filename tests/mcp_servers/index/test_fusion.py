@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mcp_servers.index.fusion import DEFAULT_FUSION, convex, minmax, rank_order, rrf
+from mcp_servers.index.fusion import DEFAULT_FUSION, convex, lookup_scores, minmax, one_per_document, rank_order, rrf
 
 
 def test_rrf_adds_weight_over_k_plus_rank_for_each_list() -> None:
@@ -38,3 +38,14 @@ def test_overrides_change_only_the_given_fields() -> None:
     config = DEFAULT_FUSION.with_overrides(depth=7, pool=None)
     assert config.depth == 7
     assert config.pool == DEFAULT_FUSION.pool
+
+
+def test_one_per_document_keeps_each_documents_best_ranked_passage() -> None:
+    assert one_per_document(["a", "b", "a", "c", "b", "d"], k=3) == [0, 1, 3]
+    assert one_per_document([5, 5, 5], k=10) == [0]
+    assert one_per_document([], k=2) == []
+
+
+def test_lookup_scores_reads_known_ids_and_gives_zero_to_the_rest() -> None:
+    got = lookup_scores(np.array([2, 5, 9]), np.array([1.0, 2.0, 3.0]), np.array([9, 3, 2, 11]))
+    assert got.tolist() == [3.0, 0.0, 1.0, 0.0]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from mcp_servers.errors import JanagentError
-from mcp_servers.index.local_index import LocalIndex, trim_snippet
+from mcp_servers.index.local_index import LocalIndex
 from mcp_servers.types import Document
 from tests.fakes import HashingEmbedder
 from tests.mcp_servers.index.conftest import PAINTINGS
@@ -169,17 +169,3 @@ def test_stats_count_documents_chunks_and_name_the_model(index: LocalIndex) -> N
     assert (stats.name, stats.backend, stats.documents, stats.chunks) == ("test", "local", 4, 4)
     assert stats.embed_model == "HashingEmbedder-32d"
     assert stats.size_bytes > 0
-
-
-def test_snippets_are_cut_at_a_word_boundary() -> None:
-    text = "word " * 200
-    snippet = trim_snippet(text.strip(), limit=50)
-    assert snippet.endswith(" …") and len(snippet) <= 52
-    assert trim_snippet("short", limit=50) == "short"
-
-
-def test_a_long_passage_is_trimmed_around_the_sentence_that_matches() -> None:
-    text = "Filler sentence number one. " * 30 + "The heron hunts frogs in the marsh. " + "More filler here. " * 10
-    snippet = trim_snippet(text.strip(), "heron marsh", limit=120)
-    assert snippet.startswith("… The heron hunts frogs in the marsh.")
-    assert len(snippet) <= 125

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
 from mcp_servers.index.bm25 import Bm25Leg, build_bm25
-from mcp_servers.index.vectors import dot_rows, normalize_rows, top_k_dot
+from mcp_servers.index.vectors import dot_rows, encode, normalize_rows, top_k_dot
 
 
 def test_blocked_top_k_matches_a_full_sort() -> None:
@@ -69,3 +70,28 @@ def test_fast_static_encode_is_bit_for_bit_model2vec() -> None:
             got = encode(model, texts)
             assert got.dtype == expected.dtype
             assert np.array_equal(got, expected)
+
+
+class _OneThreadAtATime:
+    """An embedder that counts how many threads are inside ``encode`` at once (an HF tokenizer allows one)."""
+
+    def __init__(self) -> None:
+        self.inside = 0
+        self.most_inside = 0
+        self.calls = 0
+
+    def encode(self, sentences: list[str], **_: object) -> np.ndarray:
+        self.inside += 1
+        self.most_inside = max(self.most_inside, self.inside)
+        self.calls += 1
+        out = np.ones((len(sentences), 4), dtype=np.float32) * sum(len(s) for s in sentences)
+        self.inside -= 1
+        return out
+
+
+def test_encode_lets_one_thread_at_a_time_into_the_model() -> None:
+    model = _OneThreadAtATime()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda i: encode(model, [f"text {i}"] * 50), range(400)))
+    assert model.calls == 400
+    assert model.most_inside == 1

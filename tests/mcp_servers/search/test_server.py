@@ -8,14 +8,13 @@ import pytest
 from mcp import Client
 from mcp.types import TextContent
 
+from mcp_servers.index.snippets import SNIPPET_CHARS
 from mcp_servers.search.backends.base import make_http_client
 from mcp_servers.search.server import (
-    SNIPPET_CHARS,
     SearchResults,
     _HttpClientHolder,
     build_search_server,
     choose_default_source,
-    trim,
 )
 from tests.mcp_servers.search.doubles import (
     FakeIndex,
@@ -188,8 +187,3 @@ async def test_a_given_http_client_is_left_open() -> None:
         async with holder.lifespan(build_search_server()):
             assert holder.get() is given
         assert not given.is_closed
-
-
-def test_trim_cuts_at_a_word_boundary() -> None:
-    assert trim("short text") == "short text"
-    assert trim("one two three four", limit=10) == "one two …"
