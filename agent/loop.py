@@ -27,8 +27,9 @@ from pydantic import BaseModel, Field
 from agent import prompts
 from agent.context_budget import REMOVED_MARKER, SHORTENED_MARKER, ContextBudget
 from agent.models.base import Message, Model, ModelResponse, Sampling, ToolSpec, Usage
+from agent.models.json_repair import JSONRepairError, iter_json_values
 from agent.models.messages import assistant_message
-from agent.models.tool_calls import parse_tool_calls, strip_thinking, tool_names
+from agent.models.tool_calls import parse_tool_calls, strip_thinking
 from agent.retrieve_first import RETRIEVE_CALL_ID, find_tool, retrieve_call
 from agent.sources import pick_sources
 from agent.steps import (
@@ -136,7 +137,11 @@ class _Run:
     async def execute(self, history: list[Message]) -> AgentResult:
         toolbox, config = self.toolbox, self.config
         offered = toolbox.tools if toolbox is not None and self.model.calls_tools and config.max_steps > 0 else []
-        retrieve = config.retrieve_first if config.retrieve_first is not None else not self.model.calls_tools
+        retrieve = next(
+            choice
+            for choice in (config.retrieve_first, self.model.profile.retrieve_first, not self.model.calls_tools)
+            if choice is not None
+        )
         self.emit(
             0,
             StartStep(
@@ -194,6 +199,8 @@ class _Run:
             text = strip_thinking(response.text)
             if not text:
                 return await self.final_answer(step + 1, "the model replied with nothing")
+            if looks_like_calls(text):
+                return await self.final_answer(step + 1, "the reply was calls the parser could not use")
             if failed:
                 return await self.final_answer(step + 1, "the reply came right after calls that could not be used")
             if self.config.nudge_to_search and not nudged and not self.tools.gathered:
@@ -227,9 +234,7 @@ class _Run:
         response = await self.generate(step, [], messages)
         text = strip_thinking(response.text)
         # Offered no tools, a small model may still write a call as text: that is no answer.
-        offered = tool_names(self.toolbox.tools) if self.toolbox is not None else set()
-        parsed = parse_tool_calls(text, offered) if offered else None
-        return "" if parsed is not None and parsed.tool_calls and not parsed.text.strip() else text
+        return "" if looks_like_calls(text) else text
 
     async def retrieve(self, step: int = 0) -> bool:
         """Retrieve-first: search the question and hand the hits to the model as a search call's result."""
@@ -300,6 +305,28 @@ class _Run:
             tool_calls=tool_calls,
             error=error,
         )
+
+
+def looks_like_calls(text: str) -> bool:
+    """True when a reply is nothing but tool calls written as text, tagged or not, readable or not.
+
+    Measured with Qwen2.5-Coder-0.5B after a first search: it replied with two untagged call objects, the
+    second with a made-up tool name (``searchArguments``), which no parser turns into runnable calls.
+    """
+    stripped = text.strip()
+    if not stripped.startswith(("{", "[", "<", "`")):
+        return False
+    parsed = parse_tool_calls(stripped)
+    if parsed.tool_calls and not parsed.text.strip():
+        return True
+    try:
+        values = iter_json_values(stripped)
+    except (JSONRepairError, RecursionError, ValueError):
+        return False
+    return bool(values) and all(
+        isinstance(value, dict) and "name" in value and ("arguments" in value or "parameters" in value)
+        for value in values
+    )
 
 
 def _latest_within(results: list[str], limit: int) -> list[str]:

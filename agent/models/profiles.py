@@ -28,6 +28,9 @@ class ModelProfile:
     calls_tools: bool = True
     sampling: Sampling = field(default_factory=Sampling)
     rope_scaling: dict[str, Any] | None = None
+    # True: search the question before the first turn even though the model calls tools (then tools as usual);
+    # None: retrieve first exactly when the model does not call tools.
+    retrieve_first: bool | None = None
     # False: with tools offered, the loop adds no system prompt and the chat template's own default system
     # turn stays (measured: Qwen2.5-Coder-0.5B, greedy, echoed the tool block back after our system prompt
     # but called search correctly under its template's "You are Qwen..." turn).

@@ -174,3 +174,17 @@ async def test_a_profile_can_keep_the_templates_own_system_turn_when_tools_are_o
         await run_agent(QUESTION, model, toolbox)
     assert [m["role"] for m in model.requests[0][0]] == ["user"]
     assert model.requests[0][1]  # the tools are still offered
+
+
+async def test_a_reply_of_untagged_calls_with_a_made_up_name_leads_to_the_final_answer() -> None:
+    # Qwen2.5-Coder-0.5B after a first search on HotpotQA: two call objects as its reply, one named
+    # "searchArguments"; it was scored as the answer before.
+    reply = (
+        '{"name": "search", "arguments": {"query": "Who painted it?", "k": 3}}\n'
+        '{"name": "searchArguments", "arguments": {"query": "Who painted it?", "k": 3}}'
+    )
+    async with toy_toolbox() as toolbox:
+        model = ScriptedModel([reply, answers_only_from_results])
+        result = await run_agent(QUESTION, model, toolbox, LoopConfig(retrieve_first=True))
+    assert "Georges Seurat" in result.answer
+    assert final_reason(result) == "the reply was calls the parser could not use"
