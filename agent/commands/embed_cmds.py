@@ -63,6 +63,19 @@ def distill_cmd(
     vocabulary_size: Annotated[
         int, typer.Option("--vocabulary-size", min=1, help="Most frequent corpus words to add")
     ] = 50_000,
+    device: Annotated[str, typer.Option("--device", help="auto (cuda, else mps, else cpu), cpu, cuda or mps")] = "auto",
+    dtype: Annotated[
+        str,
+        typer.Option("--dtype", help="auto (bfloat16/float16 on a GPU, float32 on CPU), float32, bfloat16, float16"),
+    ] = "auto",
+    trust_remote_code: Annotated[
+        bool, typer.Option("--trust-remote-code", help="Run the teacher's own modelling code (hybrid models)")
+    ] = False,
+    batch_size: Annotated[int | None, typer.Option("--batch-size", min=1, help="Tokens per forward pass")] = None,
+    max_tokens: Annotated[
+        int | None,
+        typer.Option("--max-tokens", min=1, help="Distill only the teacher's first N token ids (faster for LLMs)"),
+    ] = None,
 ) -> None:
     """Distill any transformer, decoder LLMs included, into a Model2Vec static model (one-time, CPU is fine)."""
     from mcp_servers.embeddings.distilling import distill_teacher, folder_size, save_static_model
@@ -81,13 +94,24 @@ def distill_cmd(
     if vocabulary:
         err.print(f"vocabulary: {len(vocabulary):,} frequent words from {vocabulary_from}")
 
+    from mcp_servers.embeddings.teacher_preflight import preflight
+
+    target_device, target_dtype = preflight(teacher, device, dtype, trust_remote_code, err.print)
     started = time.perf_counter()
     with err.status(f"loading teacher {teacher}"):
-        loaded = load_teacher(teacher)
+        loaded = load_teacher(teacher, dtype=target_dtype, trust_remote_code=trust_remote_code)
     err.print(f"teacher {loaded.name} loaded in {time.perf_counter() - started:.1f} s; distilling (pooling={pooling})")
     if pooling == "mean" and _is_decoder(loaded.model.config):
         err.print("[yellow]note:[/] this teacher is a decoder LLM; --pooling last usually suits it better")
-    model = distill_teacher(loaded, dims=dims or None, pooling=pooling, vocabulary=vocabulary)  # type: ignore[arg-type]
+    model = distill_teacher(
+        loaded,
+        dims=dims or None,
+        pooling=pooling,  # type: ignore[arg-type]
+        vocabulary=vocabulary,
+        device=target_device,
+        batch_size=batch_size,
+        max_tokens=max_tokens,
+    )
     save_static_model(model, target)
     seconds = time.perf_counter() - started
     size = folder_size(target)
@@ -104,6 +128,8 @@ def distill_cmd(
         "seconds": round(seconds, 1),
         "teacher": teacher,
         "pooling": pooling,
+        "device": target_device,
+        "dtype": target_dtype,
     }
     typer.echo(json.dumps(result))
 

@@ -151,3 +151,12 @@ def missing_kernels_note(config: Any) -> str | None:
             f"(works, but much slower; on CUDA `pip install {' '.join(n.replace('_', '-') for n in missing)}`)"
         )
     return f"{names} not installed: {model_type} has no PyTorch fallback here; install {names} first"
+
+
+def loading_estimates(parameters: int, dtype: str, device: str, *, gguf: bool) -> list[MemoryEstimate]:
+    """Every memory the load goes through: the weights are read into RAM first (a GGUF de-quantized to
+    float32 whatever the dtype asked for), then moved to the GPU when one is used."""
+    estimates = [estimate_memory(parameters, "float32" if gguf else dtype, "cpu")]
+    if device != "cpu":
+        estimates.append(estimate_memory(parameters, dtype, device))
+    return estimates

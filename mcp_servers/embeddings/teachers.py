@@ -76,6 +76,13 @@ def teacher_config(spec: str, *, trust_remote_code: bool = False) -> Any:
             raise JanagentError(f"teacher GGUF file {spec} does not exist - pass the path of a .gguf file")
         folder, gguf = str(path.parent.resolve()), path.name
         return _load_or_explain(lambda: AutoConfig.from_pretrained(folder, gguf_file=gguf), spec)
+    if path.exists() or looks_like_path(spec):
+        if not path.is_dir():
+            raise JanagentError(
+                f"teacher {spec} does not exist - pass a Hugging Face model folder, a .gguf file or a hub id"
+            )
+        if not (path / "config.json").is_file():
+            raise JanagentError(f"teacher folder {spec} has no config.json - pass a Hugging Face model folder")
     source = str(path.resolve()) if path.is_dir() else spec
     return _load_or_explain(
         lambda: AutoConfig.from_pretrained(source, trust_remote_code=trust_remote_code, local_files_only=True), spec
