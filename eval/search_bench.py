@@ -160,8 +160,11 @@ class RepeatCachingEmbedder:
         self.inner = inner
         self.model_id = embedder_id(inner)
         self._cache: dict[str, np.ndarray] = {}
+        self.caching = True
 
     def encode(self, sentences: list[str], **kwargs: Any) -> np.ndarray:
+        if not self.caching:
+            return self.inner.encode(sentences, **kwargs) if kwargs else encode(self.inner, sentences)
         missing = [s for s in dict.fromkeys(sentences) if s not in self._cache]
         if missing:
             # The index's fast path for plain StaticModels gives the same vectors as model.encode.
@@ -171,7 +174,9 @@ class RepeatCachingEmbedder:
         return np.stack([self._cache[s] for s in sentences])
 
     def forget(self) -> None:
+        """Drop the cache and encode every later text afresh (queries must be timed with their encoding)."""
         self._cache.clear()
+        self.caching = False
 
 
 def repeated_documents(source: Iterable[str | Path], chunks: int) -> Iterator[Document]:
@@ -232,6 +237,8 @@ def run_scale(
         report = index.last_report
         if report is not None:
             result["chunks_embedded_distinct"] = len(caching._cache)
+        # From here on every text is encoded afresh: the warm-up pass must not cache the query vectors,
+        # or the timed pass would never encode a query.
         caching.forget()
         result["fusion"] = asdict(fusion)
         texts = sample_queries(index, queries)

@@ -229,12 +229,27 @@ def bench_search(
     depth: Annotated[int | None, typer.Option(min=1, help="Candidates taken from each leg.")] = None,
     bm25_weight: Annotated[float | None, typer.Option(min=0.0)] = None,
     vector_weight: Annotated[float | None, typer.Option(min=0.0)] = None,
+    suite: Annotated[
+        str | None, typer.Option("--suite", help="Run the dev suite (dev): one table over all sets.")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, help="With --suite: queries per set (a seeded sample).")] = 200,
+    split: Annotated[str, typer.Option(help="With --suite: report, tune or all queries.")] = "report",
+    tune: Annotated[
+        bool, typer.Option("--tune", help="With --suite: rank fusion settings by their worst case.")
+    ] = False,
+    data_dir: Annotated[Path, typer.Option(help="With --suite: where the dev data is.")] = Path("../shared/data"),
+    as_json: JsonOption = False,
 ) -> None:
     """Retrieval quality (nDCG@10, recall@100) and speed on BEIR data, or query latency at --scale N chunks."""
     from eval.search_bench import run_beir, run_scale
     from mcp_servers.embeddings import load_static_model
 
     fusion = _fusion(pool, combiner, depth, bm25_weight, vector_weight)
+    if suite is not None:
+        from eval.suite_bench import run_dev_suite
+
+        typer.echo(run_dev_suite(suite, data_dir, load_static_model(embed_model), fusion, limit, split, tune, as_json))
+        return
     if scale is not None:
         if not corpus:
             raise JanagentError("--scale needs --corpus: documents to build the chunks from (e.g. simplewiki.jsonl.gz)")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,28 @@ def make_tokenizer(stemmed: bool) -> Any:
 
 def stemming_available() -> bool:
     return _stemmer() is not None
+
+
+@dataclass(frozen=True)
+class Bm25Settings:
+    """How an index's BM25 leg is built; recorded in the generation's metadata, since queries must be
+    tokenized the way the chunks were (an index without the record was built unstemmed, at K1 and B)."""
+
+    stemmed: bool
+    k1: float = K1
+    b: float = B
+
+    @classmethod
+    def default(cls) -> Bm25Settings:
+        """English stemming (when PyStemmer is installed) at the default k1 and b."""
+        return cls(stemmed=stemming_available())
+
+    @classmethod
+    def from_meta(cls, meta: dict[str, Any]) -> Bm25Settings:
+        """The settings a generation was built with (old generations: unstemmed, K1, B)."""
+        return cls(
+            stemmed=bool(meta.get("stemmed", False)), k1=float(meta.get("bm25_k1", K1)), b=float(meta.get("bm25_b", B))
+        )
 
 
 class Bm25Builder:

@@ -42,6 +42,9 @@ class FusionConfig:
     bm25_weight: float = 0.3
     vector_weight: float = 0.7
     rrf_k: int = 60
+    # The confidence gate: when fewer than this share of BM25's top GATE_K are also in the vectors' top
+    # GATE_K, the legs disagree and the query gets BM25's ranking alone (0 turns the gate off).
+    gate: float = 0.0
 
     def with_overrides(self, **changes: object) -> FusionConfig:
         """A copy with the given (non-None) fields changed."""
@@ -49,6 +52,17 @@ class FusionConfig:
 
 
 DEFAULT_FUSION = FusionConfig()
+GATE_K = 10
+
+
+def legs_agree(bm25_ids: np.ndarray, vector_ids: np.ndarray, gate: float, k: int = GATE_K) -> bool:
+    """Whether at least ``gate`` of BM25's top ``k`` are among the vectors' top ``k`` (always, gate 0)."""
+    if gate <= 0:
+        return True
+    top = bm25_ids[:k]
+    if len(top) == 0:
+        return True
+    return len(np.intersect1d(top, vector_ids[:k])) >= gate * len(top)
 
 
 def rrf(rankings: list[tuple[np.ndarray, float]], rrf_k: int = 60) -> tuple[np.ndarray, np.ndarray]:
@@ -109,12 +123,16 @@ def hybrid_rank(
     bm_ids, bm_scores = top_k(all_ids, all_scores, depth)
     if config.pool == "bm25" and len(bm_ids):
         pool_vec = dot_rows(vectors, query_vector, bm_ids)
+        vec_order = bm_ids[np.lexsort((bm_ids, -pool_vec))]
+        if not legs_agree(bm_ids, vec_order, config.gate):
+            return bm_ids, bm_scores.astype(np.float64)
         if config.combiner == "rrf":
-            vec_order = bm_ids[np.lexsort((bm_ids, -pool_vec))]
             return rank_order(*rrf([(bm_ids, config.bm25_weight), (vec_order, config.vector_weight)], config.rrf_k))
         return rank_order(bm_ids, convex(bm_scores, pool_vec, config.bm25_weight, config.vector_weight))
     # The union pool (also the fallback when no query term is in the BM25 vocabulary).
     vec_ids, _ = top_k_dot(vectors, query_vector, depth)
+    if len(bm_ids) and not legs_agree(bm_ids, vec_ids, config.gate):
+        return bm_ids, bm_scores.astype(np.float64)
     if config.combiner == "rrf":
         return rank_order(*rrf([(bm_ids, config.bm25_weight), (vec_ids, config.vector_weight)], config.rrf_k))
     pool = np.union1d(bm_ids, vec_ids)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mcp_servers.index.bm25 import stemming_available
+from mcp_servers.index.bm25 import Bm25Settings
 from mcp_servers.index.chunking import MAX_WORDS, chunk_document
 from mcp_servers.index.embedder import LazyEmbedder, check_same_model
 from mcp_servers.index.generations import LiveGeneration
@@ -61,11 +61,12 @@ def add_documents(
     embedder: LazyEmbedder,
     embed_spec: str | None,
     progress: AddProgress | None = None,
+    bm25: Bm25Settings | None = None,
 ) -> AddReport:
     """Index or replace documents (by id, and every document of a re-added source file) in a new generation.
 
     The generation is published only when everything was read, embedded and indexed; any exception (a bad
-    file, Ctrl-C) leaves the index exactly as it was.
+    file, Ctrl-C) leaves the index exactly as it was. ``bm25`` defaults to ``Bm25Settings.default()``.
     """
     sink = progress or NoProgress()
     started = time.perf_counter()
@@ -74,7 +75,7 @@ def add_documents(
         old = live.get()
         if old is not None and old.num_chunks:
             check_same_model(live.name, old.embed_model, embedder.id)
-        writer = GenerationWriter(live.path, stemmed=stemming_available())
+        writer = GenerationWriter(live.path, bm25=bm25 or Bm25Settings.default())
         try:
             report = _write_incoming(docs, old, writer, embedder, sink)
             sink.phase("building BM25")
@@ -183,7 +184,7 @@ def remove_documents(live: LiveGeneration, doc_ids: Iterable[str]) -> int:
         removed = len(old.docs) - len(kept)
         if removed == 0:
             return 0
-        writer = GenerationWriter(path, stemmed=bool(old.meta.get("stemmed")))
+        writer = GenerationWriter(path, bm25=Bm25Settings.from_meta(old.meta))
         try:
             writer.copy_documents(old, kept)
             meta = {"name": live.name, "embed_model": old.embed_model, "embed_spec": old.meta.get("embed_spec")}

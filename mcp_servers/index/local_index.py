@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from mcp_servers.errors import JanagentError
+from mcp_servers.index.bm25 import Bm25Settings
 from mcp_servers.index.embedder import LazyEmbedder, check_same_model, resolve_embedder
 from mcp_servers.index.fusion import DEFAULT_FUSION, FusionConfig, Mode, hybrid_rank, one_per_document
 from mcp_servers.index.generations import LiveGeneration
@@ -40,12 +41,15 @@ class LocalIndex:
         *,
         embed_model: str | None = None,
         fusion: FusionConfig = DEFAULT_FUSION,
+        bm25: Bm25Settings | None = None,
     ) -> None:
         """``embedder`` is used as given; otherwise ``embed_model`` (a Model2Vec spec) or the spec the index
-        was built with, else the default static model, is loaded on first need."""
+        was built with, else the default static model, is loaded on first need. ``bm25`` sets how adds build
+        the BM25 leg (default: English stemming at the default k1, b); queries follow what the index records."""
         self.name = name
         self.path = path
         self.fusion = fusion
+        self.bm25 = bm25
         self._embed_spec = embed_model
         self._embedder = LazyEmbedder((lambda: embedder) if embedder is not None else self._load_embedder)
         self._live = LiveGeneration(name, path)
@@ -167,7 +171,7 @@ class LocalIndex:
         when everything was read, embedded and indexed; any exception (a bad file, Ctrl-C) leaves the
         index exactly as it was. Returns the number of chunks of the given documents.
         """
-        self.last_report = add_documents(self._live, docs, self._embedder, self._embed_spec, progress)
+        self.last_report = add_documents(self._live, docs, self._embedder, self._embed_spec, progress, self.bm25)
         return self.last_report.incoming_chunks
 
     def remove(self, doc_ids: Iterable[str]) -> int:

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from mcp_servers.index.bm25 import Bm25Builder, Bm25Leg
+from mcp_servers.index.bm25 import Bm25Builder, Bm25Leg, Bm25Settings
 
 FORMAT_VERSION = 1
 POINTER = "CURRENT"
@@ -161,10 +161,12 @@ class Generation:
 class GenerationWriter:
     """Writes one new generation into a tmp folder; ``commit`` publishes it, ``abort`` throws it away."""
 
-    def __init__(self, index_dir: Path, *, stemmed: bool) -> None:
+    def __init__(self, index_dir: Path, *, bm25: Bm25Settings | None = None, stemmed: bool | None = None) -> None:
+        """``bm25`` says how to build the BM25 leg; ``stemmed`` alone means those settings at k1, b's defaults."""
         self.index_dir = index_dir
-        self.stemmed = stemmed
-        self._bm25 = Bm25Builder(stemmed=stemmed)
+        self.bm25 = bm25 or Bm25Settings(stemmed=bool(stemmed))
+        bm25 = self.bm25
+        self._bm25 = Bm25Builder(stemmed=bm25.stemmed, k1=bm25.k1, b=bm25.b)
         self.tmp = index_dir / f"tmp-{time.time_ns()}-{os.getpid()}"
         self.tmp.mkdir(parents=True)
         self.docs = DocTable()
@@ -260,7 +262,9 @@ class GenerationWriter:
             "documents": len(self.docs),
             "chunks": self.num_chunks,
             "dim": self.dim,
-            "stemmed": self.stemmed,
+            "stemmed": self.bm25.stemmed,
+            "bm25_k1": self.bm25.k1,
+            "bm25_b": self.bm25.b,
             "created": time.time(),
         }
         (self.tmp / "docs.json").write_text(json.dumps(self.docs.to_json(), ensure_ascii=False), encoding="utf-8")

@@ -105,3 +105,19 @@ def test_the_qdrant_backend_is_measured_in_hybrid_mode_only() -> None:
     result = run_beir(corpus, {"q": "volcano Sicily"}, {"q": {"d2": 1}}, embedder=HashingEmbedder(16), backend="qdrant")
     assert result["hybrid"]["ndcg@10"] == 1.0
     assert "bm25" not in result and "vector" not in result
+
+
+def test_after_the_build_the_repeat_cache_encodes_every_query_afresh() -> None:
+    calls: list[list[str]] = []
+
+    class Recording(HashingEmbedder):
+        def encode(self, sentences, **kwargs):  # type: ignore[no-untyped-def]
+            calls.append(list(sentences))
+            return super().encode(sentences, **kwargs)
+
+    cached = RepeatCachingEmbedder(Recording(8))
+    cached.encode(["a b"])
+    cached.forget()
+    cached.encode(["q"])
+    cached.encode(["q"])
+    assert calls == [["a b"], ["q"], ["q"]]

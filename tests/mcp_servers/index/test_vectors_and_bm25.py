@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mcp_servers.index.bm25 import Bm25Leg, build_bm25
+from mcp_servers.index.bm25 import Bm25Leg, Bm25Settings, build_bm25
 from mcp_servers.index.vectors import dot_rows, encode, normalize_rows, top_k_dot
 
 
@@ -95,3 +95,17 @@ def test_encode_lets_one_thread_at_a_time_into_the_model() -> None:
         list(pool.map(lambda i: encode(model, [f"text {i}"] * 50), range(400)))
     assert model.calls == 400
     assert model.most_inside == 1
+
+
+def test_an_index_without_recorded_bm25_settings_keeps_the_old_unstemmed_tokenizer() -> None:
+    assert Bm25Settings.from_meta({}) == Bm25Settings(stemmed=False, k1=1.2, b=0.75)
+    recorded = Bm25Settings.from_meta({"stemmed": True, "bm25_k1": 0.9, "bm25_b": 0.4})
+    assert recorded == Bm25Settings(stemmed=True, k1=0.9, b=0.4)
+
+
+def test_stemming_lets_a_query_match_another_form_of_its_word(tmp_path: Path) -> None:
+    texts = ["the painter was painting islands", "a volcano erupts"]
+    build_bm25(texts, tmp_path / "stemmed", stemmed=True)
+    build_bm25(texts, tmp_path / "plain", stemmed=False)
+    assert Bm25Leg(tmp_path / "stemmed", stemmed=True).top("paintings island", 5)[0].tolist() == [0]
+    assert len(Bm25Leg(tmp_path / "plain", stemmed=False).top("paintings", 5)[0]) == 0

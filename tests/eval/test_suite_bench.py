@@ -1,0 +1,43 @@
+"""The dev-suite benchmark on a tiny set: every mode scored, the gain over the better leg, worst-case tuning."""
+
+from __future__ import annotations
+
+from eval.dev_suite import DevSet
+from eval.suite_bench import format_table, suite_row, tune_fusion
+from mcp_servers.index.fusion import FusionConfig
+from mcp_servers.types import Document
+from tests.fakes import HashingEmbedder
+
+CORPUS = [
+    Document(id="seurat", title="Seurat", text="A pointillist painting of an island in the Seine."),
+    Document(id="etna", title="Etna", text="An active volcano on the east coast of Sicily."),
+    Document(id="heron", title="Heron", text="A wading bird that hunts frogs in the marsh."),
+]
+SET = DevSet(
+    "tiny",
+    CORPUS,
+    {"q1": "volcano in Sicily", "q2": "pointillist island painting", "q3": "bird hunting frogs"},
+    {"q1": {"etna": 1}, "q2": {"seurat": 1}, "q3": {"heron": 1}},
+)
+
+
+def test_a_row_scores_each_mode_and_the_gain_over_the_better_leg() -> None:
+    row = suite_row(SET, HashingEmbedder(32))
+    assert (row["set"], row["documents"], row["queries"]) == ("tiny", 3, 3)
+    assert row["bm25"]["ndcg@10"] == 1.0
+    best_leg = max(row["bm25"]["ndcg@10"], row["vector"]["ndcg@10"])
+    assert row["gain"]["ndcg@10"] == round(row["hybrid"]["ndcg@10"] - best_leg, 4)
+    table = format_table([row])
+    assert "| tiny | 3 | 3 | 1.000 (1.000) |" in table
+
+
+def test_tuning_ranks_settings_by_their_worst_gain() -> None:
+    bm25_only = FusionConfig(bm25_weight=1.0, vector_weight=0.0)
+    vector_heavy = FusionConfig(pool="union", bm25_weight=0.0, vector_weight=1.0)
+    ranked = tune_fusion([SET], HashingEmbedder(32), [vector_heavy, bm25_only])
+    assert [(r["worst_gain"], r["mean_gain"]) for r in ranked] == sorted(
+        [(r["worst_gain"], r["mean_gain"]) for r in ranked], reverse=True
+    )
+    by_weight = {r["vector_weight"]: r for r in ranked}
+    assert by_weight[0.0]["worst_gain"] == 0.0  # BM25's own ranking: no gain, no loss
+    assert set(ranked[0]["gains"]) == {"tiny"}
