@@ -19,6 +19,9 @@ from eval.qa.solvers import ToolsMode
 from mcp_servers.errors import JanagentError
 
 if TYPE_CHECKING:
+    from agent.loop import LoopConfig
+    from agent.models.base import Model
+    from agent.settings import Settings
     from eval.qa.datasets import QADataset
     from eval.simpleqa.benchmark import BenchmarkOutcome, BenchmarkPlan
     from eval.simpleqa.solver import Solver
@@ -173,7 +176,7 @@ def _tools_label(tools: ToolsMode, index_name: str, mcp_config: Path | None) -> 
 
 
 def _solver_identity(
-    tools: ToolsMode, spec: str, base_url: str | None, index_name: str, settings: Any, overrides: dict[str, Any]
+    tools: ToolsMode, spec: str, base_url: str | None, index_name: str, settings: Settings, overrides: dict[str, Any]
 ) -> dict[str, Any]:
     """What answers, known before the model is loaded (what a resumed run must match)."""
     from agent.session import loop_config
@@ -229,8 +232,8 @@ def _prepare_index(data: QADataset, index_name: str, *, given: bool) -> None:
 async def _run(
     plan: BenchmarkPlan,
     data: QADataset,
-    settings: Any,
-    config: Any,
+    settings: Settings,
+    config: LoopConfig,
     tools: ToolsMode,
     index_name: str,
     overrides: dict[str, Any],
@@ -265,9 +268,9 @@ async def _run(
 async def _solver(
     stack: AsyncExitStack,
     tools: ToolsMode,
-    model: Any,
-    settings: Any,
-    config: Any,
+    model: Model,
+    settings: Settings,
+    config: LoopConfig,
     index_name: str,
     overrides: dict[str, Any],
 ) -> Solver:

@@ -110,10 +110,21 @@ async def test_closed_book_sees_no_evidence_and_scores_zero_when_it_does_not_kno
     assert summary["tool_calls_per_question"] == 0.0 and summary["model"]["tools"] == "none"
 
 
-async def test_empty_replies_are_counted_and_score_zero(dataset: QADataset, tmp_path: Path) -> None:
-    solver = PromptedSolver(AgentSolver(closed_book(len(FACTS), reply=""), None, LoopConfig(), spec="scripted"))
+async def test_empty_replies_are_counted_and_score_zero(
+    dataset: QADataset, embedder: HashingEmbedder, tmp_path: Path
+) -> None:
+    name = index_for(dataset, embedder)
+    model = ScriptedModel([""] * len(FACTS))
+    solver = RetrieveSolver(model, open_local_index(name, embedder=embedder), spec="scripted", index_name=name)
     summary = (await run(dataset, tmp_path / "run", solver)).summary
     assert summary["empty_answers"] == len(FACTS) and summary["f1"] == 0.0 and summary["errors"] == 0
+
+
+async def test_a_run_that_never_answers_is_an_error_that_scores_zero(dataset: QADataset, tmp_path: Path) -> None:
+    # The loop turns "no answer at all" into an error; errors count towards n and score nothing.
+    solver = PromptedSolver(AgentSolver(closed_book(10 * len(FACTS), reply=""), None, LoopConfig(), spec="scripted"))
+    summary = (await run(dataset, tmp_path / "run", solver, limit=2)).summary
+    assert (summary["n"], summary["errors"], summary["f1"], summary["empty_answers"]) == (2, 2, 0.0, 0)
 
 
 async def test_an_interrupted_run_resumes_without_losing_or_repeating_a_question(
