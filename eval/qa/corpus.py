@@ -37,7 +37,10 @@ class DatasetIndex:
 
 def default_index_name(dataset: QADataset) -> str:
     """``qa-<format>-<file stem>``, cut to a valid index name."""
-    stem = _UNSAFE.sub("_", dataset.path.name.split(".")[0]).strip("._-") or "data"
+    name = dataset.path.name
+    for suffix in (".gz", ".jsonl", ".json", ".csv"):
+        name = name.removesuffix(suffix)
+    stem = _UNSAFE.sub("_", name).strip("._-") or "data"  # dev-v1.1.json -> dev-v1.1
     return f"qa-{dataset.format}-{stem}"[:64]
 
 

@@ -180,6 +180,13 @@ def test_the_dataset_index_is_built_once_and_rebuilt_when_the_file_changes(
     assert open_local_index(rebuilt.name, embedder=embedder).stats().documents == 4
 
 
+def test_the_index_is_named_after_the_file_without_its_extension(tmp_path: Path) -> None:
+    from eval.qa.datasets import QAFormat
+
+    squad = QADataset(path=Path("data/dev-v1.1.json"), format=QAFormat.SQUAD, sha256="0" * 64, questions=[])
+    assert default_index_name(squad) == "qa-squad-dev-v1.1"
+
+
 def test_a_run_dir_refuses_to_resume_with_other_tools(
     dataset: QADataset, embedder: HashingEmbedder, tmp_path: Path
 ) -> None:
