@@ -1,8 +1,8 @@
 """`embed eval`: static models (and their teacher) side by side on a retrieval suite, in one run.
 
-For each model and set, retrieval is scored by ``eval.search_bench.run_beir``, the very function behind
-`janagent bench search`, so the vectors-only nDCG@10 here is the number `bench search` prints for the
-same model and set. Speed is measured in the same run on the same machine (sentences/s over the set's
+For each model and set, retrieval is scored by ``eval.suite_bench.suite_row``, the very function behind
+`janagent bench search --suite dev`, on the same ``DevSet`` triples, so the vectors-only nDCG@10 here is
+the number `bench search` prints for the same model and set. Speed is measured in the same run on the same machine (sentences/s over the set's
 queries and passages), and the teacher is scored like a static model, which makes "quality relative to
 the teacher" a measured ratio instead of a claim.
 """
@@ -11,29 +11,19 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from eval.beir import Qrels
-from eval.search_bench import RepeatCachingEmbedder, run_beir
+from eval.dev_suite import DevSet
+from eval.search_bench import RepeatCachingEmbedder
+from eval.suite_bench import suite_row
 from mcp_servers.index.embedder import embedder_id
 from mcp_servers.index.vectors import Embedder, encode
-from mcp_servers.types import Document
 
 # Sentences timed per model: enough for a stable rate, few enough that a 0.5B teacher finishes.
 SPEED_SENTENCES = 2000
 TEACHER_SPEED_SENTENCES = 200
-
-
-@dataclass(frozen=True)
-class RetrievalSet:
-    """One BEIR-format set: a corpus (re-read for each model), queries and graded judgments."""
-
-    name: str
-    corpus: Callable[[], Iterable[Document]]
-    queries: dict[str, str]
-    qrels: Qrels
 
 
 @dataclass
@@ -53,13 +43,13 @@ class Candidate:
     speed_sample: int = 0
 
 
-def speed_sample(sets: Sequence[RetrievalSet], count: int) -> list[str]:
+def speed_sample(sets: Sequence[DevSet], count: int) -> list[str]:
     """Queries, then passages' text, from every set in turn, up to ``count`` sentences."""
     texts: list[str] = []
-    for rset in sets:
-        texts.extend(rset.queries.values())
-    for rset in sets:
-        for doc in rset.corpus():
+    for devset in sets:
+        texts.extend(devset.queries.values())
+    for devset in sets:
+        for doc in devset.corpus:
             if len(texts) >= count:
                 break
             texts.append(f"{doc.title}\n{doc.text}" if doc.title else doc.text)
@@ -77,20 +67,20 @@ def sentences_per_second(embedder: Embedder, texts: list[str], repeats: int = 3)
     return float(statistics.median(rates))
 
 
-def score_candidate(candidate: Candidate, sets: Sequence[RetrievalSet]) -> None:
-    """Vectors-only nDCG@10 / recall@100 on every set (plus BM25 and hybrid, which come with run_beir)."""
-    # The teacher encodes every distinct text once (its queries are asked in three modes, twice each);
-    # static models go through run_beir exactly as `bench search` calls it.
+def score_candidate(candidate: Candidate, sets: Sequence[DevSet]) -> None:
+    """Vectors-only nDCG@10 / recall@100 on every set (plus BM25 and hybrid, which come with suite_row)."""
+    # The teacher encodes every distinct text once (each query is asked in three modes, at two depths);
+    # static models go through suite_row exactly as `bench search --suite dev` calls it.
     embedder = RepeatCachingEmbedder(candidate.embedder) if candidate.kind == "teacher" else candidate.embedder
-    for rset in sets:
-        result = run_beir(rset.corpus(), rset.queries, rset.qrels, embedder=embedder)
-        candidate.scores[rset.name] = {
-            "ndcg@10": result["vector"]["ndcg@10"],
-            "recall@100": result["vector"]["recall@100"],
-            "hybrid_ndcg@10": result["hybrid"]["ndcg@10"],
-            "bm25_ndcg@10": result["bm25"]["ndcg@10"],
-            "queries": result["queries"],
-            "chunks": result["chunks"],
+    for devset in sets:
+        row = suite_row(devset, embedder)
+        candidate.scores[devset.name] = {
+            "ndcg@10": row["vector"]["ndcg@10"],
+            "recall@100": row["vector"]["recall@100"],
+            "hybrid_ndcg@10": row["hybrid"]["ndcg@10"],
+            "bm25_ndcg@10": row["bm25"]["ndcg@10"],
+            "queries": row["queries"],
+            "documents": row["documents"],
         }
         if isinstance(embedder, RepeatCachingEmbedder):
             embedder.forget()
@@ -103,7 +93,7 @@ def mean_score(candidate: Candidate, metric: str) -> float:
 
 def run_embed_eval(
     candidates: Sequence[Candidate],
-    sets: Sequence[RetrievalSet],
+    sets: Sequence[DevSet],
     *,
     on_progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:

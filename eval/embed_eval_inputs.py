@@ -1,19 +1,18 @@
 """What `embed eval` compares: static models and a teacher as candidates, BEIR folders as sets (or subsets).
 
-A subset keeps the first ``limit`` judged queries and a corpus of at most ``max_docs`` documents: every
-document judged for those queries first, then others in file order as distractors, so a slow teacher can
-be scored on the same (smaller) set as the static models it is compared with.
+Sets are the dev suite's ``DevSet`` triples (``eval.dev_suite``), cut to a split and a number of queries
+as `bench search --suite dev` cuts them. ``max_docs`` also cuts the corpus (judged documents first), so a
+slow teacher can be scored on the same smaller set as the static models it is compared with.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Sequence
 from pathlib import Path
 
-from eval.beir import judged_queries, load_corpus, load_qrels, load_queries
-from eval.embed_eval import Candidate, RetrievalSet
+from eval.dev_suite import DEV_SETS, DevSet, Split, beir_set, dev_sets
+from eval.embed_eval import Candidate
 from mcp_servers.errors import JanagentError
-from mcp_servers.types import Document
 
 
 def static_candidate(spec: str) -> Candidate:
@@ -57,54 +56,47 @@ def teacher_candidate(spec: str, *, pooling: str = "mean", device: str = "cpu", 
     )
 
 
-def _find_qrels(folder: Path) -> Path:
-    for candidate in (folder / "qrels" / "test.tsv", folder / "qrels.tsv", folder / "test.tsv"):
-        if candidate.is_file():
-            return candidate
-    raise JanagentError(f"{folder}: no qrels/test.tsv - a BEIR set folder holds corpus.jsonl, queries.jsonl, qrels/")
-
-
-def beir_folder_set(folder: Path, *, limit: int | None = None, max_docs: int | None = None) -> RetrievalSet:
-    """A BEIR folder (corpus.jsonl, queries.jsonl, qrels/test.tsv) as a set, optionally cut to a subset."""
+def _beir_folder(folder: Path) -> DevSet:
     if not folder.is_dir():
-        raise JanagentError(f"{folder}: not a folder - give BEIR set folders (corpus.jsonl, queries.jsonl, qrels/)")
-    qrels = load_qrels(_find_qrels(folder))
-    queries = judged_queries(load_queries(folder / "queries.jsonl"), qrels)
-    corpus_path = folder / "corpus.jsonl"
-    if not corpus_path.is_file():
-        raise JanagentError(f"{folder}: no corpus.jsonl")
-    return subset(folder.name, lambda: load_corpus(corpus_path), queries, qrels, limit=limit, max_docs=max_docs)
+        raise JanagentError(
+            f"{folder}: not a folder - give dev set names or BEIR folders (corpus.jsonl, queries.jsonl, qrels/)"
+        )
+    for name in ("corpus.jsonl", "queries.jsonl", "qrels/test.tsv"):
+        if not (folder / name).is_file():
+            raise JanagentError(
+                f"{folder}: no {name} - a BEIR set folder holds corpus.jsonl, queries.jsonl, qrels/test.tsv"
+            )
+    return beir_set(folder.name, folder)
 
 
-def subset(
-    name: str,
-    corpus: Callable[[], Iterable[Document]],
-    queries: dict[str, str],
-    qrels: dict[str, dict[str, int]],
+def load_sets(
+    suite: Sequence[str],
+    data_dir: Path,
     *,
+    split: Split = "report",
     limit: int | None = None,
     max_docs: int | None = None,
-) -> RetrievalSet:
-    """The set ``name`` cut to ``limit`` judged queries and ``max_docs`` documents (None: no cut)."""
-    corpus_factory = corpus
-    kept_queries = judged_queries(queries, qrels)
-    if limit is not None:
-        kept_queries = dict(list(kept_queries.items())[:limit])
-    kept_qrels = {qid: qrels[qid] for qid in kept_queries}
-    if max_docs is None and limit is None:
-        return RetrievalSet(name, corpus_factory, kept_queries, kept_qrels)
-    judged = {doc_id for grades in kept_qrels.values() for doc_id in grades}
-    all_docs = list(corpus_factory())
-    chosen = [doc for doc in all_docs if doc.id in judged]
-    if max_docs is not None and len(chosen) > max_docs:
-        chosen = chosen[:max_docs]
-    others = [doc for doc in all_docs if doc.id not in judged]
-    room = len(all_docs) if max_docs is None else max(max_docs - len(chosen), 0)
-    docs = chosen + others[:room]
-    label = f"{name}[{len(kept_queries)}q/{len(docs)}d]"
-    return RetrievalSet(label, lambda: iter(docs), kept_queries, kept_qrels)
+) -> list[DevSet]:
+    """``dev`` (every dev set), dev set names, or BEIR folders; each cut to the ``split`` and ``limit``
+    queries exactly as `bench search --suite dev` cuts them, then (optionally) to ``max_docs`` documents."""
+    sets: list[DevSet] = []
+    for item in suite:
+        if item == "dev":
+            sets.extend(dev_sets(data_dir, split=split, limit=limit))
+        elif item in DEV_SETS:
+            sets.extend(dev_sets(data_dir, [item], split=split, limit=limit))
+        else:
+            sets.append(_beir_folder(Path(item)).limited(split, limit))
+    return [cut_corpus(devset, max_docs) for devset in sets] if max_docs is not None else sets
 
 
-def dev_suite_sets(*, limit: int | None = None, max_docs: int | None = None) -> list[RetrievalSet]:
-    """The retrieval dev suite shared with `bench search` (issue 12's suite module)."""
-    raise JanagentError("the retrieval dev suite is not available yet - pass BEIR set folders with --suite PATH")
+def cut_corpus(devset: DevSet, max_docs: int) -> DevSet:
+    """The set with at most ``max_docs`` documents: the judged ones of its queries first, then others in
+    corpus order as distractors; named with its size, since its scores are not the full set's."""
+    if len(devset.corpus) <= max_docs:
+        return devset
+    judged = {doc_id for grades in devset.qrels.values() for doc_id in grades}
+    chosen = [doc for doc in devset.corpus if doc.id in judged][:max_docs]
+    others = [doc for doc in devset.corpus if doc.id not in judged]
+    docs = chosen + others[: max(max_docs - len(chosen), 0)]
+    return DevSet(f"{devset.name}[{len(docs)}d]", docs, devset.queries, devset.qrels)

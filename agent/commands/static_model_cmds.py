@@ -115,18 +115,6 @@ def reembed_cmd(
     )
 
 
-def _sets(suite: list[str], limit: int | None, max_docs: int | None) -> list[Any]:
-    from eval.embed_eval_inputs import beir_folder_set, dev_suite_sets
-
-    sets: list[Any] = []
-    for item in suite:
-        if item == "dev":
-            sets.extend(dev_suite_sets(limit=limit, max_docs=max_docs))
-        else:
-            sets.append(beir_folder_set(Path(item), limit=limit, max_docs=max_docs))
-    return sets
-
-
 def eval_cmd(
     models: Annotated[list[str], typer.Argument(help="Static models: Model2Vec folders or cached hub ids.")],
     teacher: Annotated[
@@ -136,9 +124,14 @@ def eval_cmd(
     teacher_pooling: Annotated[str, typer.Option(help="mean (sentence encoders) or last (decoder LLMs).")] = "mean",
     device: Annotated[str, typer.Option("--device", help="Where the teacher runs: auto, cpu, cuda, mps.")] = "auto",
     suite: Annotated[
-        list[str] | None, typer.Option("--suite", help="dev (the retrieval dev suite) or BEIR set folders; repeatable.")
+        list[str] | None,
+        typer.Option("--suite", help="dev (every dev set), a dev set name, or a BEIR folder; repeatable."),
     ] = None,
-    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Judged queries per set.")] = None,
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, help="Queries per set (a seeded sample, as bench search --suite).")
+    ] = 200,
+    split: Annotated[str, typer.Option(help="report, tune or all queries (as bench search --suite).")] = "report",
+    data_dir: Annotated[Path, typer.Option(help="Where the dev data is.")] = Path("../shared/data"),
     max_docs: Annotated[
         int | None, typer.Option("--max-docs", min=1, help="Documents per set (judged ones first).")
     ] = None,
@@ -149,11 +142,13 @@ def eval_cmd(
 ) -> None:
     """Compare static models (and their teacher): nDCG@10, recall@100, speed, size, memory, vocabulary, dims."""
     from eval.embed_eval import run_embed_eval
-    from eval.embed_eval_inputs import static_candidate, teacher_candidate
+    from eval.embed_eval_inputs import load_sets, static_candidate, teacher_candidate
     from eval.embed_eval_report import build_table, write_chart
     from mcp_servers.embeddings.device import resolve_device
 
-    sets = _sets(suite or ["dev"], limit, max_docs)
+    if split not in ("tune", "report", "all"):
+        raise JanagentError(f"unknown split {split!r}: use report, tune or all")
+    sets = load_sets(suite or ["dev"], data_dir, split=split, limit=limit, max_docs=max_docs)  # type: ignore[arg-type]
     candidates = [static_candidate(spec) for spec in models]
     if teacher is not None:
         err.print(f"loading teacher {teacher}")

@@ -11,9 +11,12 @@ import pytest
 from typer.testing import CliRunner
 
 from agent.cli import app
-from eval.embed_eval import Candidate, RetrievalSet, report_rows, run_embed_eval
-from eval.embed_eval_inputs import beir_folder_set
+from eval import dev_suite
+from eval.dev_suite import DevSet
+from eval.embed_eval import Candidate, report_rows, run_embed_eval
+from eval.embed_eval_inputs import cut_corpus, load_sets, static_candidate
 from eval.embed_eval_report import build_table
+from eval.suite_bench import suite_row
 from mcp_servers.errors import JanagentError
 from mcp_servers.types import Document
 from tests.fakes import HashingEmbedder
@@ -76,7 +79,10 @@ def _json(runner: CliRunner, args: list[str]) -> dict[str, object]:
 
 def test_vectors_only_ndcg_equals_what_bench_search_reports(statics: tuple[Path, Path], beir_set: Path) -> None:
     runner = CliRunner()
-    report = _json(runner, ["embed", "eval", str(statics[0]), str(statics[1]), "--suite", str(beir_set), "--json"])
+    report = _json(
+        runner,
+        ["embed", "eval", str(statics[0]), str(statics[1]), "--suite", str(beir_set), "--split", "all", "--json"],
+    )
     rows = {row["name"]: row for row in report["models"]}  # type: ignore[attr-defined]
     for folder in statics:
         bench = _json(
@@ -101,7 +107,7 @@ def test_the_teacher_is_scored_too_and_quality_is_relative_to_it(
     out = tmp_path / "out"
     report = _json(
         CliRunner(),
-        ["embed", "eval", str(statics[0]), "--teacher", str(teacher), "--suite", str(beir_set), "--json",
+        ["embed", "eval", str(statics[0]), "--teacher", str(teacher), "--suite", str(beir_set), "--split", "all", "--json",
          "--out", str(out), "--device", "cpu"],
     )  # fmt: skip
     static_row, teacher_row = report["models"]  # type: ignore[misc]
@@ -123,16 +129,31 @@ def test_the_table_shows_every_model_with_its_figures(statics: tuple[Path, Path]
     assert "alpha-static" in result.stdout and "nDCG@10" in result.stdout and "sent/s" in result.stdout
 
 
-def test_a_subset_keeps_the_judged_documents_of_its_queries(beir_set: Path) -> None:
-    rset = beir_folder_set(beir_set, limit=1, max_docs=3)
-    docs = [doc.id for doc in rset.corpus()]
-    assert list(rset.queries) == ["q1"] and docs[0] == "jatte" and len(docs) == 3
-    assert rset.name == "tiny-set[1q/3d]"
+def test_the_scores_are_bench_search_suite_rows_for_the_same_set(statics: tuple[Path, Path], beir_set: Path) -> None:
+    [devset] = load_sets([str(beir_set)], beir_set.parent, split="all", limit=200)
+    candidate = static_candidate(str(statics[0]))
+    report = run_embed_eval([candidate], [devset])
+    row = suite_row(beir_set_of(beir_set), candidate.embedder)
+    assert report["models"][0]["per_set"]["tiny-set"]["ndcg@10"] == row["vector"]["ndcg@10"]
+    assert report["models"][0]["per_set"]["tiny-set"]["recall@100"] == row["vector"]["recall@100"]
+
+
+def beir_set_of(folder: Path) -> DevSet:
+    return dev_suite.beir_set(folder.name, folder).limited("all", 200)
+
+
+def test_a_cut_corpus_keeps_the_judged_documents_first(beir_set: Path) -> None:
+    devset = beir_set_of(beir_set).limited("all", 1)
+    cut = cut_corpus(devset, 2)
+    assert next(doc.id for doc in cut.corpus) in devset.qrels[next(iter(devset.queries))]
+    assert len(cut.corpus) == 2 and cut.name == "tiny-set[2d]"
 
 
 def test_a_folder_without_qrels_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(JanagentError, match=r"no qrels/test\.tsv"):
-        beir_folder_set(tmp_path)
+        (tmp_path / "corpus.jsonl").write_text("")
+        (tmp_path / "queries.jsonl").write_text("")
+        load_sets([str(tmp_path)], tmp_path)
 
 
 def test_speed_and_scores_come_from_the_same_run_for_every_candidate() -> None:
@@ -140,11 +161,11 @@ def test_speed_and_scores_come_from_the_same_run_for_every_candidate() -> None:
     qrels = {q: {} for q in QUERIES}
     for q, d, g in QRELS:
         qrels[q][d] = g
-    rset = RetrievalSet("mem", lambda: iter(docs), QUERIES, qrels)
+    devset = DevSet("mem", docs, QUERIES, qrels).limited("all", None)
     fake = Candidate("fake", "static", HashingEmbedder(dim=32), 1, 2, 3, 32)
-    report = run_embed_eval([fake], [rset])
+    report = run_embed_eval([fake], [devset])
     [row] = report["models"]
-    assert row["sentences_per_s"] > 0 and row["speed_sample"] == len(QUERIES) + len(DOCS)
+    assert row["sentences_per_s"] > 0 and row["speed_sample"] == 3 + len(DOCS)
     assert row["per_set"]["mem"]["queries"] == 3 and 0 <= row["ndcg@10"] <= 1
     assert "ndcg_vs_teacher" not in row
     assert report_rows([fake])[0]["name"] == "fake"
