@@ -152,6 +152,7 @@ def run_dev_suite(
     split: str,
     tune: bool,
     as_json: bool,
+    no_stem: bool = False,
 ) -> str:
     """What ``bench search --suite`` prints: the table (or JSON), or with ``tune`` the best fusion settings."""
     from eval.dev_suite import dev_sets
@@ -161,7 +162,8 @@ def run_dev_suite(
     if split not in ("tune", "report", "all"):
         raise JanagentError(f"unknown split {split!r}: use report, tune or all")
     sets = dev_sets(data_dir, split=split, limit=limit)  # type: ignore[arg-type]
+    bm25 = Bm25Settings(stemmed=False) if no_stem else None
     if tune:
-        return json.dumps(tune_fusion(sets, embedder)[:10], indent=2)
-    rows = run_suite(sets, embedder, fusion=fusion)
+        return json.dumps(tune_fusion(sets, embedder, bm25=bm25)[:10], indent=2)
+    rows = run_suite(sets, embedder, fusion=fusion, bm25=bm25)
     return json.dumps(rows, indent=2) if as_json else format_table(rows)

@@ -238,6 +238,7 @@ def bench_search(
         bool, typer.Option("--tune", help="With --suite: rank fusion settings by their worst case.")
     ] = False,
     data_dir: Annotated[Path, typer.Option(help="With --suite: where the dev data is.")] = Path("../shared/data"),
+    no_stem: Annotated[bool, typer.Option("--no-stem", help="With --suite: BM25 without stemming.")] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Retrieval quality (nDCG@10, recall@100) and speed on BEIR data, or query latency at --scale N chunks."""
@@ -248,7 +249,9 @@ def bench_search(
     if suite is not None:
         from eval.suite_bench import run_dev_suite
 
-        typer.echo(run_dev_suite(suite, data_dir, load_static_model(embed_model), fusion, limit, split, tune, as_json))
+        typer.echo(
+            run_dev_suite(suite, data_dir, load_static_model(embed_model), fusion, limit, split, tune, as_json, no_stem)
+        )
         return
     if scale is not None:
         if not corpus:
