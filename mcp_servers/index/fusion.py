@@ -127,9 +127,9 @@ def hybrid_rank(
     """Chunk ids and fused scores, best first, for one query (see the module docstring for the choices)."""
     all_ids, all_scores = bm25.candidate_scores(query)
     bm_ids, bm_scores = top_k(all_ids, all_scores, depth)
-    if config.margin > 0 and len(bm_scores) >= 2 and bm_scores[0] > 0:
-        if (bm_scores[0] - bm_scores[1]) >= config.margin * bm_scores[0]:
-            return bm_ids, bm_scores.astype(np.float64)
+    confident = len(bm_scores) >= 2 and bm_scores[0] - bm_scores[1] >= config.margin * bm_scores[0] > 0
+    if config.margin > 0 and confident:
+        return bm_ids, bm_scores.astype(np.float64)
     if config.pool == "bm25" and len(bm_ids):
         pool_vec = dot_rows(vectors, query_vector, bm_ids)
         vec_order = bm_ids[np.lexsort((bm_ids, -pool_vec))]

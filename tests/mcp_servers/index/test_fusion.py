@@ -3,7 +3,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mcp_servers.index.fusion import DEFAULT_FUSION, convex, lookup_scores, minmax, one_per_document, rank_order, rrf
+from mcp_servers.index.fusion import (
+    DEFAULT_FUSION,
+    FusionConfig,
+    convex,
+    hybrid_rank,
+    legs_agree,
+    lookup_scores,
+    minmax,
+    one_per_document,
+    rank_order,
+    rrf,
+)
 
 
 def test_rrf_adds_weight_over_k_plus_rank_for_each_list() -> None:
@@ -49,3 +60,23 @@ def test_one_per_document_keeps_each_documents_best_ranked_passage() -> None:
 def test_lookup_scores_reads_known_ids_and_gives_zero_to_the_rest() -> None:
     got = lookup_scores(np.array([2, 5, 9]), np.array([1.0, 2.0, 3.0]), np.array([9, 3, 2, 11]))
     assert got.tolist() == [3.0, 0.0, 1.0, 0.0]
+
+
+class _Leg:
+    def __init__(self, ids: list[int], scores: list[float]) -> None:
+        self.ids, self.scores = np.array(ids), np.array(scores, dtype=np.float32)
+
+    def candidate_scores(self, query: str) -> tuple[np.ndarray, np.ndarray]:
+        return self.ids, self.scores
+
+
+def test_the_gates_keep_bm25s_ranking_when_it_is_confident_or_the_legs_disagree() -> None:
+    vectors = np.eye(4, dtype=np.float32)
+    query = np.array([0.0, 0.0, 0.0, 1.0], dtype=np.float32)  # the vectors like chunk 3 only
+    leg = _Leg([0, 1, 2, 3], [10.0, 4.0, 3.9, 3.8])
+    mixed = hybrid_rank(leg, vectors, "q", query, 4, FusionConfig(bm25_weight=0.3, vector_weight=0.7))[0]
+    assert mixed.tolist()[0] == 3
+    by_margin = hybrid_rank(leg, vectors, "q", query, 4, FusionConfig(bm25_weight=0.3, vector_weight=0.7, margin=0.5))
+    assert by_margin[0].tolist() == [0, 1, 2, 3]
+    assert legs_agree(np.array([0, 1, 2, 3]), np.array([3, 9, 8, 7]), gate=0.5) is False
+    assert legs_agree(np.array([0, 1]), np.array([1, 0]), gate=0.5) is True
