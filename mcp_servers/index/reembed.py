@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from mcp_servers.errors import JanagentError
+from mcp_servers.index.bm25 import Bm25Settings
 from mcp_servers.index.embedder import embedder_id
 from mcp_servers.index.progress import AddProgress, NoProgress
 from mcp_servers.index.store import Generation, GenerationWriter, collect_garbage, read_pointer, writer_lock
@@ -78,7 +79,8 @@ def reembed_index(
         if pointer is None:
             raise JanagentError(f"index '{name}' was removed while waiting for its lock")
         old = Generation(pointer)
-        writer = GenerationWriter(path, stemmed=bool(old.meta.get("stemmed")))
+        # The BM25 leg is rebuilt with the settings the index recorded, as a remove does.
+        writer = GenerationWriter(path, bm25=Bm25Settings.from_meta(old.meta))
         try:
             sink.phase(f"re-embedding with {new_model}")
             for first, end in _document_batches(old, batch_chunks):

@@ -156,3 +156,14 @@ def test_a_reembed_killed_midway_leaves_the_old_index_answering(index: LocalInde
     reembed_index("test", index.path, HashingEmbedder(dim=48), embed_spec=None)
     assert not list(index.path.glob("tmp-*"))
     assert LocalIndex("test", index.path, HashingEmbedder(dim=48)).stats().embed_model == "HashingEmbedder-48d"
+
+
+def test_a_reembed_keeps_the_bm25_settings_the_index_recorded(index: LocalIndex) -> None:
+    index.add_documents(PAINTINGS)
+    before = index.generation()
+    assert before is not None
+    reembed_index("test", index.path, HashingEmbedder(dim=48), embed_spec=None)
+    after = LocalIndex("test", index.path, HashingEmbedder(dim=48)).generation()
+    assert after is not None
+    recorded = {key: value for key, value in before.meta.items() if key.startswith(("bm25", "stemmed"))}
+    assert recorded and all(after.meta[key] == value for key, value in recorded.items())
