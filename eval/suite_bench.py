@@ -1,4 +1,5 @@
-"""``bench search --suite dev``: BM25, vectors and hybrid on every dev set, and the fusion tuning behind the default.
+"""``bench search --suite dev``: BM25, vectors and hybrid on every dev set, and and (``--tune``, in ``fusion_sweep``) the
+fusion sweep behind the default.
 
 Each set gets a throwaway index built once; every retrieval mode and fusion setting is then scored on it
 (only queries are re-run). A row holds nDCG@10 and recall@100 per mode and hybrid's gain over the better
@@ -10,7 +11,6 @@ from __future__ import annotations
 import json
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -22,24 +22,6 @@ from mcp_servers.index.bm25 import Bm25Settings
 from mcp_servers.index.fusion import DEFAULT_FUSION, FusionConfig, Mode
 from mcp_servers.index.local_index import LocalIndex
 from mcp_servers.index.vectors import Embedder
-
-# Fusion settings that ``--tune`` scores on the tune half of every set: lower vector weights, tuned RRF k,
-# and the confidence gate that falls back to BM25 when the legs disagree.
-TUNING_GRID: tuple[FusionConfig, ...] = (
-    *(
-        FusionConfig(pool="bm25", combiner="convex", bm25_weight=1 - w, vector_weight=w, depth=depth, gate=gate)
-        for w in (0.1, 0.2, 0.3, 0.5, 0.7)
-        for depth in (20, 50)
-        for gate in (0.0, 0.2, 0.3, 0.5)
-    ),
-    *(
-        FusionConfig(pool=pool, combiner="rrf", bm25_weight=1.0, vector_weight=w, depth=100, rrf_k=k, gate=gate)
-        for pool in ("bm25", "union")
-        for w in (0.3, 0.5, 1.0)
-        for k in (10, 60)
-        for gate in (0.0, 0.3)
-    ),
-)
 
 
 def score_mode(index: LocalIndex, devset: DevSet, mode: Mode, fusion: FusionConfig | None = None) -> dict[str, float]:
@@ -95,36 +77,6 @@ def run_suite(
     return [suite_row(devset, embedder, fusion=fusion, bm25=bm25) for devset in devsets]
 
 
-def tune_fusion(
-    devsets: Iterable[DevSet],
-    embedder: Embedder,
-    grid: Sequence[FusionConfig] = TUNING_GRID,
-    *,
-    bm25: Bm25Settings | None = None,
-) -> list[dict[str, Any]]:
-    """Every setting of ``grid`` scored on every set (pass the tune split), ranked by its worst case.
-
-    A setting's worst case is its smallest nDCG@10 gain over the better leg across the sets; the mean
-    gain breaks ties. The first entry is the setting the default should be.
-    """
-    gains: list[dict[str, float]] = [{} for _ in grid]
-
-    def measure(index: LocalIndex, devset: DevSet) -> dict[str, Any]:
-        legs = max(score_mode(index, devset, "bm25")["ndcg@10"], score_mode(index, devset, "vector")["ndcg@10"])
-        for i, config in enumerate(grid):
-            gains[i][devset.name] = round(score_mode(index, devset, "hybrid", config)["ndcg@10"] - legs, 4)
-        return {}
-
-    for devset in devsets:
-        with_index(devset, embedder, bm25, lambda index, d=devset: measure(index, d))  # type: ignore[misc]
-    ranked = [
-        {**asdict(config), "worst_gain": min(g.values()), "mean_gain": round(sum(g.values()) / len(g), 4), "gains": g}
-        for config, g in zip(grid, gains, strict=True)
-        if g
-    ]
-    return sorted(ranked, key=lambda r: (-r["worst_gain"], -r["mean_gain"]))
-
-
 def format_table(rows: Sequence[dict[str, Any]]) -> str:
     """The suite as a markdown table: nDCG@10 (recall@100) per mode, and hybrid's gain."""
     lines = [
@@ -164,6 +116,9 @@ def run_dev_suite(
     sets = dev_sets(data_dir, split=split, limit=limit)  # type: ignore[arg-type]
     bm25 = Bm25Settings(stemmed=False) if no_stem else None
     if tune:
-        return json.dumps(tune_fusion(sets, embedder, bm25=bm25)[:10], indent=2)
+        from eval.fusion_sweep import collect_all, format_sweep, sweep
+
+        legs, ranked = sweep(collect_all(sets, embedder, bm25))
+        return json.dumps(ranked[:20], indent=2) if as_json else format_sweep(legs, ranked)
     rows = run_suite(sets, embedder, fusion=fusion, bm25=bm25)
     return json.dumps(rows, indent=2) if as_json else format_table(rows)

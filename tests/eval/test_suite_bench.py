@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from eval.dev_suite import DevSet
-from eval.suite_bench import format_table, suite_row, tune_fusion
-from mcp_servers.index.fusion import FusionConfig
+from eval.fusion_sweep import collect_all, format_sweep, setting_ndcg, sweep
+from eval.suite_bench import format_table, suite_row
+from mcp_servers.index.fusion import DEFAULT_FUSION, FusionConfig
 from mcp_servers.types import Document
 from tests.fakes import HashingEmbedder
 
@@ -31,13 +32,20 @@ def test_a_row_scores_each_mode_and_the_gain_over_the_better_leg() -> None:
     assert "| tiny | 3 | 3 | 1.000 (1.000) |" in table
 
 
-def test_tuning_ranks_settings_by_their_worst_gain() -> None:
+def test_the_sweep_ranks_settings_by_their_worst_gain_and_scores_what_search_returns() -> None:
+    embedder = HashingEmbedder(32)
     bm25_only = FusionConfig(bm25_weight=1.0, vector_weight=0.0)
-    vector_heavy = FusionConfig(pool="union", bm25_weight=0.0, vector_weight=1.0)
-    ranked = tune_fusion([SET], HashingEmbedder(32), [vector_heavy, bm25_only])
+    vector_heavy = FusionConfig(bm25_weight=0.0, vector_weight=1.0)
+    cands = collect_all([SET], embedder)
+    legs, ranked = sweep(cands, [vector_heavy, bm25_only])
     assert [(r["worst_gain"], r["mean_gain"]) for r in ranked] == sorted(
         [(r["worst_gain"], r["mean_gain"]) for r in ranked], reverse=True
     )
+    assert legs["tiny"]["bm25"] == 1.0
     by_weight = {r["vector_weight"]: r for r in ranked}
     assert by_weight[0.0]["worst_gain"] == 0.0  # BM25's own ranking: no gain, no loss
-    assert set(ranked[0]["gains"]) == {"tiny"}
+    assert any(r["default"] for r in ranked)  # the default is always scored, for comparison
+    # The cached sweep gives the same figure as the full search path for the default.
+    row = suite_row(SET, embedder, fusion=DEFAULT_FUSION)
+    assert round(setting_ndcg(cands[0], DEFAULT_FUSION), 4) == row["hybrid"]["ndcg@10"]
+    assert "(default)" in format_sweep(legs, ranked)

@@ -7,6 +7,7 @@ from mcp_servers.index.fusion import (
     DEFAULT_FUSION,
     FusionConfig,
     convex,
+    fuse_bm25_pool,
     hybrid_rank,
     legs_agree,
     lookup_scores,
@@ -14,6 +15,7 @@ from mcp_servers.index.fusion import (
     one_per_document,
     rank_order,
     rrf,
+    zscore,
 )
 
 
@@ -80,3 +82,31 @@ def test_the_gates_keep_bm25s_ranking_when_it_is_confident_or_the_legs_disagree(
     assert by_margin[0].tolist() == [0, 1, 2, 3]
     assert legs_agree(np.array([0, 1, 2, 3]), np.array([3, 9, 8, 7]), gate=0.5) is False
     assert legs_agree(np.array([0, 1]), np.array([1, 0]), gate=0.5) is True
+
+
+def test_the_default_is_bm25_dominant_and_is_what_a_hybrid_query_uses() -> None:
+    assert (DEFAULT_FUSION.pool, DEFAULT_FUSION.combiner, DEFAULT_FUSION.depth) == ("bm25", "convex", 50)
+    assert (DEFAULT_FUSION.bm25_weight, DEFAULT_FUSION.vector_weight) == (0.98, 0.02)
+    vectors = np.eye(4, dtype=np.float32)
+    query = np.array([0.0, 0.0, 1.0, 0.0], dtype=np.float32)
+    # Chunks 1 and 2 tie in BM25: the vectors break the tie; they cannot overturn chunk 0's clear lead.
+    leg = _Leg([0, 1, 2, 3], [10.0, 5.0, 5.0, 1.0])
+    ids, _ = hybrid_rank(leg, vectors, "q", query, 4, DEFAULT_FUSION)
+    assert ids.tolist() == [0, 2, 1, 3]
+    same = fuse_bm25_pool(
+        np.array([0, 1, 2, 3]), np.array([10.0, 5.0, 5.0, 1.0]), np.array([0.0, 0, 1, 0]), DEFAULT_FUSION
+    )
+    assert same[0].tolist() == ids.tolist()
+
+
+def test_zscore_standardises_the_pool() -> None:
+    assert zscore(np.array([1.0, 3.0])).tolist() == [-1.0, 1.0]
+    assert zscore(np.array([2.0, 2.0])).tolist() == [0.0, 0.0]
+
+
+def test_rerank_reorders_only_bm25s_head() -> None:
+    ids = np.array([0, 1, 2, 3])
+    config = FusionConfig(bm25_weight=0.0, vector_weight=1.0, rerank=2)
+    got, scores = fuse_bm25_pool(ids, np.array([4.0, 3.0, 2.0, 1.0]), np.array([0.0, 0.5, 0.9, 1.0]), config)
+    assert got.tolist() == [1, 0, 2, 3]  # chunks 2 and 3 like the vectors best but stay below the head
+    assert list(scores) == sorted(scores, reverse=True)
