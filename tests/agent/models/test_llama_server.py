@@ -28,7 +28,9 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def llama_server() -> Iterator[str]:
-    pytest.importorskip("llama_cpp.server", reason="llama-cpp-python[server] is not installed (it builds from source)")
+    pytest.importorskip(
+        "llama_cpp.server.app", reason="llama-cpp-python[server] is not installed (it builds from source)"
+    )
     port = _free_port()
     command = [sys.executable, "-m", "llama_cpp.server", "--model", str(smollm2_gguf_path())]
     command += ["--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--model_alias", "smollm2"]
