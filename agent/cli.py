@@ -7,6 +7,7 @@ from importlib.metadata import entry_points
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from mcp_servers.errors import JanagentError
 
@@ -55,7 +56,8 @@ def main() -> None:
         rv = app(standalone_mode=False)
         sys.exit(rv if isinstance(rv, int) else 0)
     except JanagentError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        # escape: messages name extras like `janagent[distill]`, which rich would read as markup and drop
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(1)
     except KeyboardInterrupt:
         err_console.print("interrupted")

@@ -134,6 +134,71 @@ def distill_cmd(
     typer.echo(json.dumps(result))
 
 
+def train_cmd(
+    corpus: Annotated[Path, typer.Option("--corpus", help="Corpus: .jsonl(.gz) with a text field, or .txt lines")],
+    teacher: Annotated[
+        str | None, typer.Option("--teacher", help="Sentence-transformer folder (default: packaged all-MiniLM-L6-v2)")
+    ] = None,
+    sentences: Annotated[int, typer.Option("--sentences", min=1, help="Passages sampled from the corpus")] = 20_000,
+    dims: Annotated[int, typer.Option("--dims", min=2, help="Dimensions of the vectors")] = 256,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Output folder (default: JANAGENT_HOME/models/<teacher>-tokenlearn)")
+    ] = None,
+) -> None:
+    """Train a static model on a teacher's embeddings of a corpus (Tokenlearn, Model2Vec's potion recipe)."""
+    from mcp_servers.embeddings.distilling import distill_teacher, folder_size, save_static_model
+    from mcp_servers.embeddings.naming import model_id
+    from mcp_servers.embeddings.teachers import load_teacher, minilm_teacher_dir, require_distill_stack
+    from mcp_servers.embeddings.tokenlearn_training import corpus_passages, featurize, timed, train_static
+    from mcp_servers.errors import JanagentError, require
+
+    teacher_dir = Path(teacher).expanduser() if teacher else None
+    if teacher_dir is not None and not (teacher_dir / "config.json").is_file():
+        raise JanagentError(f"teacher {teacher} is not a model folder with a config.json - pass a local folder")
+    target = out or Path(str(_default_out(teacher or "all-MiniLM-L6-v2")).removesuffix("-static") + "-tokenlearn")
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise JanagentError(f"{target} already exists - choose another --out or remove it first")
+    require_distill_stack()
+    require("tokenlearn", "distill")
+    teacher_dir = teacher_dir or minilm_teacher_dir()
+    started = time.perf_counter()
+    passages, read_s = timed(lambda: corpus_passages(corpus, sentences))
+    err.print(f"{len(passages):,} passages sampled from {corpus} in {read_s:.0f} s; embedding them with the teacher")
+
+    def progress(done: int, total: int) -> None:
+        elapsed = time.perf_counter() - featurize_started
+        eta = elapsed / done * (total - done)
+        err.print(f"featurize {done:,}/{total:,} passages, {elapsed:.0f} s, ETA {eta:.0f} s", highlight=False)
+
+    featurize_started = time.perf_counter()
+    vectors, featurize_s = timed(lambda: featurize(teacher_dir, passages, on_progress=progress))
+    loaded = load_teacher(str(teacher_dir))
+    base, distill_s = timed(lambda: distill_teacher(loaded, dims=dims))
+    err.print(f"distilled the starting model in {distill_s:.0f} s; training (tokenlearn shows each epoch's ETA)")
+    model, train_s = timed(lambda: train_static(base, passages, vectors, dims=dims))
+    save_static_model(model, target)
+    seconds = time.perf_counter() - started
+    err.print(f"[green]wrote[/] {target}: {model.dim} dims, vocabulary {len(model.tokens):,}, {seconds:.0f} s")
+    result = {
+        "out": str(target),
+        "model_id": model_id(model),
+        "dims": model.dim,
+        "vocabulary": len(model.tokens),
+        "size_bytes": folder_size(target),
+        "passages": len(passages),
+        "seconds": {
+            "read": round(read_s, 1),
+            "featurize": round(featurize_s, 1),
+            "distill": round(distill_s, 1),
+            "train": round(train_s, 1),
+            "total": round(seconds, 1),
+        },
+        "teacher": str(teacher_dir),
+        "corpus": str(corpus),
+    }
+    typer.echo(json.dumps(result))
+
+
 def info_cmd(
     spec: Annotated[
         str | None, typer.Argument(help="Model folder or hub id (default: $JANAGENT_EMBED_MODEL or potion)")
@@ -163,4 +228,5 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
     embed = typer.Typer(help="Model2Vec static embeddings: distill one from any model, inspect the one in use.")
     embed.command("distill")(distill_cmd)
     embed.command("info")(info_cmd)
+    embed.command("train")(train_cmd)
     app.add_typer(embed, name="embed")
