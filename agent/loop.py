@@ -103,14 +103,20 @@ async def run_agent(
     *,
     on_event: Callable[[AgentEvent], None] | None = None,
     history: list[Message] | None = None,
+    search_query: str | None = None,
 ) -> AgentResult:
     """Answer ``question`` with ``model``, calling the tools of ``toolbox`` (None: closed-book).
+
+    ``search_query`` is what retrieve-first searches when ``question`` carries more than the question itself
+    (a benchmark's "reply with the answer only" request would otherwise become search terms).
 
     ``history`` holds earlier user/assistant messages of a conversation; ``on_event`` receives every
     step as it happens (progress display, trace file). Never raises for model or tool failures: they
     end the run with ``AgentResult.error`` set.
     """
-    return await _Run(question, model, toolbox, config or LoopConfig(), on_event).execute(history or [])
+    run = _Run(question, model, toolbox, config or LoopConfig(), on_event)
+    run.search_query = search_query or question
+    return await run.execute(history or [])
 
 
 class _Run:
@@ -125,6 +131,7 @@ class _Run:
         on_event: Callable[[AgentEvent], None] | None,
     ) -> None:
         self.question, self.model, self.toolbox, self.config, self.on_event = question, model, toolbox, config, on_event
+        self.search_query = question
         self.messages: list[Message] = []
         self.events: list[AgentEvent] = []
         self.usage = Usage()
@@ -244,7 +251,7 @@ class _Run:
         if spec is None:
             self.emit(step, WarningStep(message=f"retrieve-first skipped: no {self.config.retrieve_tool!r} tool"))
             return False
-        call = retrieve_call(spec, self.question, self.config.retrieve_k)
+        call = retrieve_call(spec, self.search_query, self.config.retrieve_k)
         self.emit(step, RetrieveStep(name=call.name, arguments=call.arguments))
         self.messages.append(assistant_message(ModelResponse(tool_calls=[call])))
         self.messages += await self.tools.run(step, [call], [], kind="retrieve")

@@ -17,6 +17,7 @@ import time
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from eval.simpleqa.agent_solver import AgentSolver
 from eval.simpleqa.solver import Solver, SolverOutput
 
 if TYPE_CHECKING:
@@ -55,6 +56,8 @@ class PromptedSolver:
         return {**self.inner.identity, "question_prompt": self.prompt}
 
     async def solve(self, question: str) -> SolverOutput:
+        if isinstance(self.inner, AgentSolver):  # retrieve-first searches the question, not the request
+            return await self.inner.solve(f"{question}\n{self.prompt}", search_query=question)
         return await self.inner.solve(f"{question}\n{self.prompt}")
 
 

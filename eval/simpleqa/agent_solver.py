@@ -63,11 +63,12 @@ class AgentSolver:
     def identity(self) -> dict[str, Any]:
         return dict(self._identity)
 
-    async def solve(self, question: str) -> SolverOutput:
+    async def solve(self, question: str, search_query: str | None = None) -> SolverOutput:
+        """Answer ``question``; ``search_query`` (default: the question) is what retrieve-first searches."""
         from agent.loop import run_agent
 
         started = time.perf_counter()
-        result = await run_agent(question, self.model, self.toolbox, self.config)
+        result = await run_agent(question, self.model, self.toolbox, self.config, search_query=search_query)
         if result.error:
             # The loop never raises; a model or backend failure comes back here and is worth a retry.
             raise SolverError(result.error)

@@ -243,6 +243,16 @@ async def test_retrieve_first_can_be_chosen_for_a_model_that_calls_tools() -> No
         assert model.requests[0][1]  # and it still gets the tools
 
 
+async def test_retrieve_first_searches_the_search_query_and_asks_the_whole_prompt() -> None:
+    queries: list[str] = []
+    prompt = f"{QUESTION}\nReply with the answer only."
+    async with toy_toolbox(queries) as toolbox:
+        model = ScriptedModel(["Georges Seurat"], calls_tools=False)
+        await run_agent(prompt, model, toolbox, search_query=QUESTION)
+        assert queries == [QUESTION]  # the request for a short answer is not searched for
+        assert model.requests[0][0][-1]["content"].endswith(prompt)
+
+
 async def test_closed_book_offers_no_tools_and_cites_nothing() -> None:
     model = ScriptedModel(["Georges Seurat"])
     result = await run_agent(QUESTION, model, None)
