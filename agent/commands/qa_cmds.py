@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shlex
 import sys
 import time
 from contextlib import AsyncExitStack
@@ -147,15 +146,9 @@ def qa(
             )
         )
     except KeyboardInterrupt:
-        from eval.simpleqa.rundir import RunDir, read_results
+        from eval.simpleqa.rundir import interrupted_message
 
-        kept = sum(1 for record in read_results(RunDir(run_dir).results_path) if not record.get("error"))
-        err_console.print(
-            f"interrupted: {kept} answered questions are kept in {run_dir}; continue with:\n  "
-            + _resume_command(run_dir),
-            highlight=False,
-            soft_wrap=True,
-        )
+        err_console.print(interrupted_message(run_dir, "answered", sys.argv[1:]), highlight=False, soft_wrap=True)
         raise SystemExit(130) from None  # SystemExit: in non-standalone mode click returns an Exit's code instead
     summary = outcome.summary
     typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
@@ -312,12 +305,3 @@ async def _solver(
         sampling_overrides=overrides,
     )
     return PromptedSolver(agent)
-
-
-def _resume_command(run_dir: Path) -> str:
-    args = sys.argv[1:]
-    if "--out" not in args and not any(arg.startswith("--out=") for arg in args):
-        args += ["--out", str(run_dir)]
-    if "--resume" not in args:
-        args.append("--resume")
-    return "janagent " + " ".join(shlex.quote(arg) for arg in args)

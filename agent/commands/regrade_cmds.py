@@ -5,19 +5,15 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
+from eval.simpleqa.grader_choice import TemplateChoice
+
 err_console = Console(stderr=True)
-
-
-class TemplateChoice(StrEnum):
-    simple_evals = "simple-evals"
-    simpleqa_verified = "simpleqa-verified"
 
 
 def register(app: typer.Typer, bench: typer.Typer) -> None:

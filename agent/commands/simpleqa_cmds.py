@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shlex
 import sys
 import time
 from contextlib import AsyncExitStack
@@ -15,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
-from eval.simpleqa.grader_choice import build_grader
+from eval.simpleqa.grader_choice import TemplateChoice, build_grader
 from eval.simpleqa.grader_choice import grader_identity as _grader_identity
 from mcp_servers.errors import JanagentError
 
@@ -35,11 +34,6 @@ class ToolsMode(StrEnum):
 class FormatChoice(StrEnum):
     simpleqa = "simpleqa"
     verified = "verified"
-
-
-class TemplateChoice(StrEnum):
-    simple_evals = "simple-evals"
-    simpleqa_verified = "simpleqa-verified"
 
 
 def register(app: typer.Typer, bench: typer.Typer) -> None:
@@ -158,15 +152,9 @@ def simpleqa(
             )
         )
     except KeyboardInterrupt:
-        from eval.simpleqa.rundir import RunDir, read_results
+        from eval.simpleqa.rundir import interrupted_message
 
-        kept = sum(1 for record in read_results(RunDir(run_dir).results_path) if not record.get("error"))
-        err_console.print(
-            f"interrupted: {kept} graded questions are kept in {run_dir}; continue with:\n  "
-            + _resume_command(run_dir),
-            highlight=False,
-            soft_wrap=True,
-        )
+        err_console.print(interrupted_message(run_dir, "graded", sys.argv[1:]), highlight=False, soft_wrap=True)
         # SystemExit, not typer.Exit: in non-standalone mode click returns an Exit's code instead of exiting.
         raise SystemExit(130) from None
     summary = outcome.summary
@@ -245,12 +233,3 @@ async def _close(grader: Any) -> None:
     close = getattr(grader, "aclose", None)
     if close is not None:
         await close()
-
-
-def _resume_command(run_dir: Path) -> str:
-    args = sys.argv[1:]
-    if "--out" not in args and not any(arg.startswith("--out=") for arg in args):
-        args += ["--out", str(run_dir)]
-    if "--resume" not in args:
-        args.append("--resume")
-    return "janagent " + " ".join(shlex.quote(arg) for arg in args)

@@ -6,10 +6,18 @@ nothing of each other.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from eval.simpleqa.grading import Grader
+
+
+class TemplateChoice(StrEnum):
+    """The grader prompts a model grader can use (``--grader-template``)."""
+
+    simple_evals = "simple-evals"
+    simpleqa_verified = "simpleqa-verified"
 
 
 def grader_identity(spec: str, base_url: str | None, template_name: str) -> dict[str, Any]:

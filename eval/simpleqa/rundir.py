@@ -169,3 +169,17 @@ class RunDir:
         run["sessions"] = sessions
         write_json_atomic(self.run_path, run)
         return float(sum(session["duration_s"] for session in sessions))
+
+
+def interrupted_message(run_dir: Path, noun: str, argv: list[str]) -> str:
+    """What Ctrl-C leaves: how many ``noun`` questions are kept in ``run_dir``, and the command that resumes."""
+    import shlex
+
+    kept = sum(1 for record in read_results(RunDir(run_dir).results_path) if not record.get("error"))
+    args = list(argv)
+    if "--out" not in args and not any(arg.startswith("--out=") for arg in args):
+        args += ["--out", str(run_dir)]
+    if "--resume" not in args:
+        args.append("--resume")
+    command = "janagent " + " ".join(shlex.quote(arg) for arg in args)
+    return f"interrupted: {kept} {noun} questions are kept in {run_dir}; continue with:\n  {command}"
