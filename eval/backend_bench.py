@@ -145,7 +145,7 @@ async def _overhead_ms(
         "generation_config": timed(lambda: model._generation_config(sampling, sampling.max_tokens)),
         "thread_hop": statistics.median(hops) * 1000,
         "decode_and_parse": timed(
-            lambda: response_from_text(model.tokenizer.decode(new_ids, skip_special_tokens=True), [])
+            lambda: response_from_text(model.decode(new_ids), [])
         ),
     }
     return {**{key: round(value, 3) for key, value in steps.items()}, "total": round(sum(steps.values()), 3)}
@@ -166,7 +166,7 @@ async def _kv_reuse(model: TransformersModel, repeats: int, log: Callable[[str],
     reply = await generate(first_ids)
     second = [
         *first,
-        {"role": "assistant", "content": model.tokenizer.decode(reply, skip_special_tokens=True)},
+        {"role": "assistant", "content": model.decode(reply)},
         {"role": "user", "content": "In which years was it painted?"},
     ]
     second_ids = model.encode_prompt(second, [])

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-import functools
 import os
 import random
 import threading
@@ -18,14 +17,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import anyio
-
-from agent.models.base import Message, Model, ModelResponse, Sampling, ToolSpec, Usage
+from agent.models.base import Message, Sampling, ToolSpec
 from agent.models.gguf_chat import GGUFChatTemplate
 from agent.models.gguf_header import read_gguf_header
+from agent.models.in_process import InProcessModel
 from agent.models.profiles import DEFAULT, ModelProfile
-from agent.models.thread_stream import threadsafe_emitter
-from agent.models.tool_calls import response_from_text
 from mcp_servers.errors import JanagentError, require
 
 # The context llama.cpp allocates when the model allows more: its KV cache is allocated (and touched) up
@@ -36,7 +32,7 @@ _TOOL_STOP = "<tool_response>"
 _load_lock = threading.Lock()
 
 
-class LlamaCppModel(Model):
+class LlamaCppModel(InProcessModel):
     """A GGUF model run by llama.cpp in this process; ``load`` builds one from a file."""
 
     def __init__(self, llama: Any, *, name: str, profile: ModelProfile = DEFAULT, sampling: Sampling | None = None):
@@ -106,28 +102,6 @@ class LlamaCppModel(Model):
     def count_tokens(self, text: str) -> int:
         return len(self.tokenize(text))
 
-    async def generate(
-        self,
-        messages: list[Message],
-        tools: list[ToolSpec],
-        sampling: Sampling,
-        on_text: Callable[[str], None] | None = None,
-    ) -> ModelResponse:
-        prompt_ids = self.encode_prompt(messages, tools)
-        max_new = self._max_new_tokens(len(prompt_ids), sampling.max_tokens)
-        stop = threading.Event()
-        emit = threadsafe_emitter(on_text, stop) if on_text is not None else None
-        run = functools.partial(
-            self.generate_ids, prompt_ids, sampling, max_new, stream=emit, stop=stop, with_tools=bool(tools)
-        )
-        try:
-            new_ids = await anyio.to_thread.run_sync(run, abandon_on_cancel=True)
-        finally:
-            stop.set()
-        response = response_from_text(self.decode(new_ids), tools)
-        response.usage = Usage(prompt_tokens=len(prompt_ids), completion_tokens=len(new_ids))
-        return response
-
     def decode(self, ids: list[int]) -> str:
         """Text of ``ids``, special tokens included: Qwen's ``<tool_call>`` tags are special tokens in its GGUF
         (the end-of-turn token is never among ``ids``)."""
@@ -172,15 +146,6 @@ class LlamaCppModel(Model):
         from llama_cpp import llama_cpp
 
         return bool(llama_cpp.llama_vocab_is_eog(self._vocab, token))
-
-    def _max_new_tokens(self, prompt_tokens: int, requested: int) -> int:
-        room = self.context_length - prompt_tokens
-        if room <= 0:
-            raise JanagentError(
-                f"the conversation is {prompt_tokens} tokens, more than {self.name}'s context of "
-                f"{self.context_length}; shorten the tool results or the history"
-            )
-        return min(requested, room)
 
     async def aclose(self) -> None:
         with contextlib.suppress(Exception):

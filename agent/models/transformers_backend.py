@@ -7,21 +7,17 @@ reused by the next when its prompt extends the previous one (see ``prefix_cache`
 from __future__ import annotations
 
 import contextlib
-import functools
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import anyio
-
-from agent.models.base import Message, Model, ModelResponse, Sampling, ToolSpec, Usage
+from agent.models.base import Message, Sampling, ToolSpec
 from agent.models.hermes_prompt import to_hermes_messages
+from agent.models.in_process import InProcessModel
 from agent.models.messages import normalize_messages
 from agent.models.prefix_cache import PrefixCache
 from agent.models.profiles import DEFAULT, ModelProfile, apply_rope_scaling
-from agent.models.thread_stream import threadsafe_emitter
-from agent.models.tool_calls import response_from_text
 from mcp_servers.errors import JanagentError, require
 
 # Tokens that end an assistant turn in the chat formats we meet (ChatML, Llama 3, plain EOS).
@@ -31,7 +27,7 @@ _TOOL_STOP_STRINGS = ["<tool_response>"]
 _PROBE_TOOL = "janagent_probe_tool"
 
 
-class TransformersModel(Model):
+class TransformersModel(InProcessModel):
     """A causal LM run in-process; ``load`` builds one from a folder, hub id or GGUF file."""
 
     def __init__(
@@ -112,28 +108,8 @@ class TransformersModel(Model):
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
-    async def generate(
-        self,
-        messages: list[Message],
-        tools: list[ToolSpec],
-        sampling: Sampling,
-        on_text: Callable[[str], None] | None = None,
-    ) -> ModelResponse:
-        prompt_ids = self.encode_prompt(messages, tools)
-        max_new = self._max_new_tokens(len(prompt_ids), sampling.max_tokens)
-        stop = threading.Event()
-        emit = threadsafe_emitter(on_text, stop) if on_text is not None else None
-        run = functools.partial(
-            self.generate_ids, prompt_ids, sampling, max_new, stream=emit, stop=stop, with_tools=bool(tools)
-        )
-        try:
-            # Abandoning on cancel lets the caller move on at once; ``stop`` ends the thread's work.
-            new_ids = await anyio.to_thread.run_sync(run, abandon_on_cancel=True)
-        finally:
-            stop.set()
-        response = response_from_text(self.tokenizer.decode(new_ids, skip_special_tokens=True), tools)
-        response.usage = Usage(prompt_tokens=len(prompt_ids), completion_tokens=len(new_ids))
-        return response
+    def decode(self, ids: list[int]) -> str:
+        return str(self.tokenizer.decode(ids, skip_special_tokens=True))
 
     def generate_ids(
         self,
@@ -198,17 +174,6 @@ class TransformersModel(Model):
             params.update(do_sample=False, temperature=None, top_p=None, top_k=None, min_p=None)
         config.update(**params)
         return config
-
-    def _max_new_tokens(self, prompt_tokens: int, requested: int) -> int:
-        if self.context_length is None:
-            return requested
-        room = self.context_length - prompt_tokens
-        if room <= 0:
-            raise JanagentError(
-                f"the conversation is {prompt_tokens} tokens, more than {self.name}'s context of "
-                f"{self.context_length}; shorten the tool results or the history"
-            )
-        return min(requested, room)
 
     async def aclose(self) -> None:
         self.prefix_cache.clear()
