@@ -71,7 +71,9 @@ class LoopConfig(BaseModel):
     sampling: Sampling = Field(default_factory=Sampling)
     system_prompt: str | None = None
     retrieve_tool: str = Field(default="search", description="The tool retrieve-first calls")
-    retrieve_k: int | None = Field(default=3, ge=1, description="Hits retrieve-first asks for, if the tool takes k")
+    retrieve_k: int | None = Field(
+        default=None, ge=1, description="Hits retrieve-first asks for, if the tool takes k; None: the model profile's"
+    )
     nudge_to_search: bool = Field(default=True, description="One nudge when the model answers before any search")
     max_failed_turns: int = Field(default=2, ge=1, description="Turns in a row of unusable calls before answering")
     final_results_chars: int = Field(default=8000, ge=1, description="Results shown in the final-answer turn")
@@ -215,6 +217,8 @@ class _Run:
                 self.emit(step, WarningStep(message="answered without searching; nudged to search first"))
                 self.messages.append({"role": "user", "content": prompts.SEARCH_FIRST_NUDGE})
                 continue
+            if self.model.profile.reader_answer and self.tools.gathered:
+                return await self.final_answer(step + 1, "the model's profile answers from the gathered results")
             return text
         return await self.final_answer(self.config.max_steps + 1, "the tool rounds ran out")
 
@@ -234,7 +238,8 @@ class _Run:
             await self.retrieve(step)  # nothing to answer from yet: search the question first
         gathered = self.tools.gathered if self.tools is not None else []
         results = _latest_within(gathered, self.config.final_results_chars)
-        request = prompts.final_answer_from_results(self.question, results)
+        # The question itself (a benchmark's answer-format request is left out: the request below is the format).
+        request = prompts.final_answer_from_results(self.search_query, results)
         self.emit(step, FinalRequestStep(message=request, reason=reason))
         system = {"role": "system", "content": prompts.RETRIEVED_SYSTEM}
         messages = [system, *self.history, {"role": "user", "content": request}]
@@ -251,7 +256,7 @@ class _Run:
         if spec is None:
             self.emit(step, WarningStep(message=f"retrieve-first skipped: no {self.config.retrieve_tool!r} tool"))
             return False
-        call = retrieve_call(spec, self.search_query, self.config.retrieve_k)
+        call = retrieve_call(spec, self.search_query, self.config.retrieve_k or self.model.profile.retrieve_k)
         self.emit(step, RetrieveStep(name=call.name, arguments=call.arguments))
         self.messages.append(assistant_message(ModelResponse(tool_calls=[call])))
         self.messages += await self.tools.run(step, [call], [], kind="retrieve")

@@ -56,6 +56,12 @@ def invented_url_error(url: str) -> str:
     )
 
 
+# Measured with Qwen2.5-Coder-0.5B, one prompt over the top five hits of 30 HotpotQA questions (seed 0): this
+# request F1 0.389; "...a name, a number, a date or a few words copied from the results. For a yes/no question
+# reply yes or no." 0.169; the question before and after the results 0.133. Small models follow it literally.
+FINAL_ANSWER_FORMAT = "Reply with the answer only."
+
+
 def final_answer_from_results(question: str, results: list[str]) -> str:
     """The final-answer turn: the gathered results and the question in one user message, no tools offered.
 
@@ -63,7 +69,7 @@ def final_answer_from_results(question: str, results: list[str]) -> str:
     its own tool conversation, it replied empty or repeated the search.
     """
     joined = "\n\n".join(results) if results else "(no results were found)"
-    return f"Search results:\n{joined}\n\nAnswer the question from the search results in one short sentence: {question}"
+    return f"{joined}\n\nQuestion: {question}\n{FINAL_ANSWER_FORMAT}"
 
 
 SEARCH_FIRST_NUDGE = (

@@ -35,6 +35,12 @@ class ModelProfile:
     # turn stays (measured: Qwen2.5-Coder-0.5B, greedy, echoed the tool block back after our system prompt
     # but called search correctly under its template's "You are Qwen..." turn).
     tools_system_prompt: bool = True
+    # True: once the model has tool results and replies with an answer, that answer is read again from the
+    # results in a reader turn (no tools, the results and the question in one user message), the form in which
+    # small models extract answers best; their reply inside the tool conversation tends to be a loose sentence.
+    reader_answer: bool = False
+    # Hits the retrieve-first search asks for (the loop's ``retrieve_k`` overrides it).
+    retrieve_k: int = 3
     # Extra keyword arguments for the chat template (Qwen3's non-thinking switch).
     template_kwargs: dict[str, Any] = field(default_factory=lambda: {"enable_thinking": False})
 
@@ -58,6 +64,8 @@ QWEN25_05B = ModelProfile(
     sampling=Sampling(temperature=0.0, max_tokens=256),
     retrieve_first=True,
     tools_system_prompt=False,
+    reader_answer=True,
+    retrieve_k=5,
     template_kwargs={},
 )
 QWEN25_15B = ModelProfile(name="qwen2.5-1.5b", sampling=QWEN25_SAMPLING, template_kwargs={})

@@ -11,6 +11,7 @@ from agent.loop import REMOVED_MARKER, AgentResult, LoopConfig, cap_result, run_
 from agent.models.base import Message, ModelResponse, Sampling, ToolCall, ToolSpec, Usage
 from agent.models.scripted import ScriptedModel
 from agent.models.tool_calls import parse_tool_calls
+from agent.prompts import FINAL_ANSWER_FORMAT
 from agent.toolbox import Toolbox, open_toolbox
 from agent.trace import AgentEvent
 from tests.agent.toy_servers import PAINTING_HITS, build_toy_server
@@ -210,8 +211,9 @@ async def test_when_the_rounds_run_out_the_model_is_asked_once_for_a_final_answe
         final_messages, final_tools, _ = model.requests[2]
         assert final_tools == []
         assert [m["role"] for m in final_messages] == ["system", "user"]
-        assert final_messages[-1]["content"].startswith("Search results:\n")
-        assert final_messages[-1]["content"].endswith(QUESTION)
+        final = final_messages[-1]["content"]
+        assert final.startswith("1. Georges Seurat\n")
+        assert final.endswith(f"\n\nQuestion: {QUESTION}\n{FINAL_ANSWER_FORMAT}")
         assert result.answer == "Georges Seurat"
         assert [s["kind"] for s in records(result)].count("final_request") == 1
 

@@ -6,10 +6,14 @@ only when it is shown the search result in the final-answer turn, as the real 0.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from agent.loop import AgentResult, LoopConfig, run_agent
 from agent.models.base import Message, ModelResponse, ToolSpec
+from agent.models.profiles import QWEN25_05B
 from agent.models.scripted import ScriptedModel
 from agent.models.tool_calls import parse_tool_calls
+from agent.prompts import FINAL_ANSWER_FORMAT
 from tests.agent.test_loop import QUESTION, records, tool_events, toy_toolbox
 
 SEARCH = ScriptedModel.call("search", {"query": "A Sunday Afternoon on the Island of La Grande Jatte"}, "c1")
@@ -19,9 +23,8 @@ def answers_only_from_results(messages: list[Message], tools: list[ToolSpec]) ->
     """The real 0.5B's behaviour in the final-answer form: given the result with no tools, it answers."""
     assert tools == []
     last = messages[-1]
-    assert last["role"] == "user" and last["content"].startswith("Search results:")
-    assert "Georges Seurat was a French painter" in last["content"]
-    assert last["content"].endswith(QUESTION)
+    assert last["role"] == "user" and "Georges Seurat was a French painter" in last["content"]
+    assert last["content"].endswith(f"\n\nQuestion: {QUESTION}\n{FINAL_ANSWER_FORMAT}")
     return "Georges Seurat painted A Sunday Afternoon on the Island of La Grande Jatte."
 
 
@@ -188,3 +191,30 @@ async def test_a_reply_of_untagged_calls_with_a_made_up_name_leads_to_the_final_
         result = await run_agent(QUESTION, model, toolbox, LoopConfig(retrieve_first=True))
     assert "Georges Seurat" in result.answer
     assert final_reason(result) == "the reply was calls the parser could not use"
+
+
+async def test_a_reader_profile_answers_from_the_results_instead_of_its_loose_sentence() -> None:
+    # The 0.5B's profile: after a retrieve-first search of 5 hits its own reply is a sentence ("Doug Liman was
+    # born first."); the reader turn asks the bare question over the results and gets the answer itself.
+    queries: list[str] = []
+    async with toy_toolbox(queries) as toolbox:
+        model = ScriptedModel(["It was painted by a French painter, I think.", answers_only_from_results])
+        model.profile = replace(QWEN25_05B)
+        request = f"{QUESTION}\nReply with the answer only: a name."
+        result = await run_agent(request, model, toolbox, search_query=QUESTION)
+    assert result.answer.startswith("Georges Seurat")
+    assert queries == [QUESTION]
+    retrieve = next(step for step in records(result) if step["kind"] == "retrieve")
+    assert retrieve["data"]["arguments"] == {"query": QUESTION, "k": 5}
+    assert final_reason(result) == "the model's profile answers from the gathered results"
+    # The benchmark's format request stays out of the reader turn: it has its own.
+    last_request = model.requests[-1][0][-1]["content"]
+    assert "a name." not in last_request
+
+
+async def test_without_a_reader_profile_the_models_own_answer_stands() -> None:
+    async with toy_toolbox() as toolbox:
+        model = ScriptedModel([SEARCH, "Georges Seurat painted it."])
+        result = await run_agent(QUESTION, model, toolbox, LoopConfig(retrieve_k=2))
+    assert result.answer == "Georges Seurat painted it."
+    assert not [step for step in records(result) if step["kind"] == "final_request"]
