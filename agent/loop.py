@@ -59,6 +59,9 @@ __all__ = [
 ]
 
 
+READER_REASON = "the model's profile answers from the gathered results"
+
+
 class LoopConfig(BaseModel):
     """How one run behaves; the defaults suit Jan-nano."""
 
@@ -218,7 +221,7 @@ class _Run:
                 self.messages.append({"role": "user", "content": prompts.SEARCH_FIRST_NUDGE})
                 continue
             if self.model.profile.reader_answer and self.tools.gathered:
-                return await self.final_answer(step + 1, "the model's profile answers from the gathered results")
+                return await self.final_answer(step + 1, READER_REASON)
             return text
         return await self.final_answer(self.config.max_steps + 1, "the tool rounds ran out")
 
