@@ -73,7 +73,10 @@ def format_hits(query: str, hits: list[SearchHit]) -> str:
 
 
 def retrieve_prompt(question: str, results: str) -> str:
-    return f"{results}\n\nQuestion: {question}\nReply with the answer only."
+    """The yardstick's one prompt: the loop's reader turn over these results, so the two differ only in the loop."""
+    from agent.prompts import final_answer_from_results
+
+    return final_answer_from_results(question, [results])
 
 
 class RetrieveSolver:
