@@ -4,23 +4,13 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
-from agent.cli import main
 from mcp_servers.embeddings.teacher_preflight import preflight
 from mcp_servers.errors import JanagentError
-
-
-def run_cli(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
-    monkeypatch.setattr(sys, "argv", ["janagent", *args])
-    try:
-        main()
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    return 0
+from tests.mcp_servers.embeddings.cli_runner import run_cli
 
 
 def _config_only_teacher(folder: Path, config: object) -> Path:

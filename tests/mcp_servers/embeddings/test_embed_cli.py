@@ -3,21 +3,11 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
-from agent.cli import main
-
-
-def run_cli(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
-    monkeypatch.setattr(sys, "argv", ["janagent", *args])
-    try:
-        main()
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    return 0
+from tests.mcp_servers.embeddings.cli_runner import run_cli
 
 
 def test_distill_with_a_missing_teacher_path_prints_one_line_and_exits_1(

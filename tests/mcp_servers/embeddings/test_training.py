@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agent.cli import main
 from mcp_servers.embeddings.tokenlearn_training import MAX_WORDS, corpus_passages, featurize
 from mcp_servers.errors import JanagentError
+from tests.mcp_servers.embeddings.cli_runner import run_cli
 
 _WORDS = ["the", "island", "painting", "seurat", "sunday", "river", "python", "language", "snake", "paris"]
 
@@ -25,15 +25,6 @@ def _write_wiki(path: Path, articles: int) -> Path:
             text = f"Article {i}.\nShort stub.\n{' '.join(words)} {i}"
             handle.write(json.dumps({"id": str(i), "title": f"A{i}", "text": text}) + "\n")
     return path
-
-
-def run_cli(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
-    monkeypatch.setattr(sys, "argv", ["janagent", *args])
-    try:
-        main()
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    return 0
 
 
 def test_passages_skip_headings_and_stubs_and_sample_the_whole_corpus(tmp_path: Path) -> None:
