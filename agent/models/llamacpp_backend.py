@@ -79,7 +79,7 @@ class LlamaCppModel(InProcessModel):
             "verbose": False,
             **rope_kwargs(profile),
         }
-        with _load_lock, without_extra_buffers(needed=cpu_has_amx()):
+        with _load_lock, without_extra_buffers(needed=build_has_amx()):
             try:
                 trained = _trained_context(path, profile)
                 kwargs["n_ctx"] = min(context or DEFAULT_CONTEXT, trained)
@@ -160,19 +160,29 @@ def available_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def default_threads() -> int:
-    """All cores, less those other processes keep busy (the 1-minute load average).
+def default_threads(idle_cores: float | None = None) -> int:
+    """The cores no other process is using now: all of them, less those busy over the last tenth of a second.
 
     llama.cpp's worker threads meet at a spinning barrier after every operation, so a thread the OS takes
     away stalls the others: measured on this 2-core machine at load 8, the 0.5B Qwen made 0.35 tokens/s on
-    2 threads and 5.6 on 1 (15 tokens/s on 2 threads when idle).
+    2 threads and 5.6 on 1 (15 tokens/s on 2 threads when idle). The busy share is measured (psutil's CPU
+    times) rather than read from the 1-minute load average: that average still counts a run that ended
+    seconds ago, and it halved the speed of every ``ask`` right after another one (1 thread instead of 2).
     """
     cores = available_cores()
+    if idle_cores is None:
+        idle_cores = measured_idle_cores()
+    return max(1, min(cores, round(idle_cores)))
+
+
+def measured_idle_cores(interval_s: float = 0.1) -> float:
+    """How many cores' worth of CPU time went unused over ``interval_s`` (all cores when psutil is missing)."""
     try:
-        busy = int(os.getloadavg()[0])
-    except (AttributeError, OSError):  # no load average on this platform
-        busy = 0
-    return max(1, cores - busy)
+        import psutil
+    except ImportError:
+        return float(available_cores())
+    busy_percent = psutil.cpu_percent(interval=interval_s)
+    return (psutil.cpu_count() or available_cores()) * (100.0 - busy_percent) / 100.0
 
 
 def rope_kwargs(profile: ModelProfile) -> dict[str, Any]:
@@ -189,12 +199,13 @@ def rope_kwargs(profile: ModelProfile) -> dict[str, Any]:
     }
 
 
-def cpu_has_amx() -> bool:
-    """True on CPUs with AMX: there llama.cpp's AMX matmul kernels crashed (SIGSEGV in the first decode)."""
-    try:
-        return " amx_int8" in Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
+def build_has_amx() -> bool:
+    """True when this llama.cpp was compiled with its AMX kernels, which crashed here (SIGSEGV in the first
+    decode, on a CPU that reports AMX). The README builds llama-cpp-python without them (``-mno-amx-*``), which
+    leaves llama.cpp's repacked AVX-512 kernels on: 14.0 tokens/s for the 1.5B Q4_K_M here, 12.3 without."""
+    from llama_cpp import llama_cpp
+
+    return b"AMX_INT8 = 1" in llama_cpp.llama_print_system_info()
 
 
 @contextlib.contextmanager

@@ -10,7 +10,13 @@ import pytest
 
 from agent.models.base import Sampling
 from agent.models.gguf_header import read_gguf_header
-from agent.models.llamacpp_backend import LlamaCppModel, rope_kwargs
+from agent.models.llamacpp_backend import (
+    LlamaCppModel,
+    available_cores,
+    default_threads,
+    measured_idle_cores,
+    rope_kwargs,
+)
 from agent.models.profiles import JAN_NANO_128K, SMOLLM2
 from agent.models.spec import load_model, smollm2_gguf_path
 from tests.agent.models.conftest import SEARCH_TOOL
@@ -43,6 +49,16 @@ def test_the_profile_context_and_threads_come_from_the_model_and_machine(smollm2
     # Trained context 8,192 (read from the GGUF header) caps the default of 16,384.
     assert read_gguf_header(smollm2_gguf_path()).context_length == 8192
     assert smollm2_cpp.context_length == 8192
+
+
+def test_threads_are_the_cores_other_processes_leave_idle() -> None:
+    cores = available_cores()
+    assert default_threads(idle_cores=0.0) == 1  # a saturated machine still gets one thread
+    assert default_threads(idle_cores=0.6) == 1
+    assert default_threads(idle_cores=1.6) == min(cores, 2)
+    assert default_threads(idle_cores=cores + 8.0) == cores  # never more threads than this process may use
+    assert measured_idle_cores(interval_s=0.01) >= 0.0
+    assert 1 <= default_threads() <= cores
 
 
 def test_a_template_without_tools_gets_the_hermes_tool_block(smollm2_cpp: LlamaCppModel) -> None:
