@@ -144,9 +144,7 @@ async def _overhead_ms(
         "template_and_tokenize": timed(lambda: model.encode_prompt(messages, [])),
         "generation_config": timed(lambda: model._generation_config(sampling, sampling.max_tokens)),
         "thread_hop": statistics.median(hops) * 1000,
-        "decode_and_parse": timed(
-            lambda: response_from_text(model.decode(new_ids), [])
-        ),
+        "decode_and_parse": timed(lambda: response_from_text(model.decode(new_ids), [])),
     }
     return {**{key: round(value, 3) for key, value in steps.items()}, "total": round(sum(steps.values()), 3)}
 

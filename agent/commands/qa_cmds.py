@@ -31,6 +31,7 @@ GRADER_TEMPLATE = "simple-evals"  # bench qa grades SimpleQA (the original CSV) 
 
 def register(app: typer.Typer, bench: typer.Typer) -> None:
     bench.command("qa")(qa)
+    bench.command("qa-rescore")(qa_rescore)
 
 
 def qa(
@@ -155,6 +156,43 @@ def qa(
     err_console.print(
         f"F1 {summary['f1']:.3f} · EM {summary['exact_match']:.3f} · evidence recall {summary['evidence_recall']:.2f} "
         f"· empty {summary['empty_answers']} · errors {summary['errors']} · {summary['duration_s']:.1f} s"
+        f"\nwritten: {run_dir}/results.jsonl, summary.json, report.md, chart",
+        highlight=False,
+    )
+
+
+def qa_rescore(
+    run_dir: Annotated[Path, typer.Argument(help="A `bench qa` run directory (its --out)")],
+    grader: Annotated[
+        str, typer.Option(help="SimpleQA only: offline (approximate) or a model spec, e.g. openai:gpt-4o")
+    ] = "offline",
+    grader_base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server for the grader")] = None,
+    grader_api_key: Annotated[
+        str | None, typer.Option(envvar="JANAGENT_GRADER_API_KEY", show_envvar=False, help="Key for the grader")
+    ] = None,
+) -> None:
+    """Score a run's stored answers again under the current short form and metrics (no model is run)."""
+    from eval.qa.rescore import rescore_run, stored_format
+
+    async def rescore() -> dict[str, Any]:
+        judge_grader = None
+        if stored_format(run_dir) is QAFormat.SIMPLEQA:
+            from eval.simpleqa.grader_choice import build_grader
+
+            judge_grader = build_grader(
+                grader, base_url=grader_base_url, api_key=grader_api_key, template_name=GRADER_TEMPLATE
+            )
+        try:
+            return await rescore_run(run_dir, judge_grader)
+        finally:
+            close = getattr(judge_grader, "aclose", None)
+            if close is not None:
+                await close()
+
+    summary = asyncio.run(rescore())
+    typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+    err_console.print(
+        f"re-scored {summary['graded']} answers: F1 {summary['f1']:.3f} · EM {summary['exact_match']:.3f}"
         f"\nwritten: {run_dir}/results.jsonl, summary.json, report.md, chart",
         highlight=False,
     )

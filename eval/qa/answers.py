@@ -30,6 +30,9 @@ _CITATION = re.compile(
     re.IGNORECASE,
 )
 _DECORATION = re.compile(r"^(?:[-*>•]\s+|\d+[.)]\s+)+")
+# "Yes, both are American" answers yes: the word before the comma is the answer, the rest its reason.
+# ("No. 5 Squadron" stays a name, and "No-one" a word.)
+_YES_NO_LEAD = re.compile(r"^(yes|no)(?:\s*[,;:!]|\.(?!\s*\d)|\s+[–—-])\s*\S", re.IGNORECASE)
 
 
 def normalize_answer(text: str) -> str:
@@ -74,6 +77,7 @@ def short_answer(reply: str) -> str:
     The reply itself (and its sources) stays as the agent gave it; this only decides what is compared with
     the gold: the text after an "Answer:" / "The answer is" lead if there is one, else the first line, without a trailing
     "Sources:" section, citations (``(doc: x)``, ``[1]``, URLs), list markers, bold markers and a final period.
+    A line that opens with "Yes," or "No," (or a period, colon or spaced dash after it) is that word alone.
     """
     text = html.unescape(reply).strip()  # a model copying "&amp;" from a web snippet means "&"
     section = _SOURCES_SECTION.search(text)
@@ -91,4 +95,30 @@ def short_answer(reply: str) -> str:
     line = _CITATION.sub("", lines[0])
     line = _DECORATION.sub("", line).replace("**", "").replace("__", "").strip()
     line = line.strip("\"'`“”‘’ ").strip()
+    yes_no = _YES_NO_LEAD.match(line)
+    if yes_no is not None:
+        return yes_no.group(1)
     return line[:-1].rstrip() if line.endswith(".") and not line.endswith("..") else line
+
+
+_COPULA = re.compile(r"\s+(?:is|was|are|were)\s+", re.IGNORECASE)
+RESTATED_SHARE = 0.6  # of the words before the copula that must come from the question
+RESTATED_MIN_WORDS = 3
+
+
+def drop_restated_question(short: str, question: str) -> str:
+    """The answer of a reply that restates the question first: "The main flavor of both drinks is orange".
+
+    Small models often answer in one sentence that echoes the question. When the words before the last
+    "is/was/are/were" are mostly the question's own (at least ``RESTATED_SHARE`` of at least
+    ``RESTATED_MIN_WORDS`` words), the answer is what follows; "Stephen Christian is the lead singer" stays.
+    """
+    copulas = list(_COPULA.finditer(short))
+    if not copulas:
+        return short
+    last = copulas[-1]
+    head, tail = normalize_answer(short[: last.start()]).split(), short[last.end() :].strip()
+    asked = set(normalize_answer(question).split())
+    if len(head) < RESTATED_MIN_WORDS or not tail:
+        return short
+    return tail if sum(word in asked for word in head) >= RESTATED_SHARE * len(head) else short

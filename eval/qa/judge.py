@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from eval.qa.answers import best_scores, short_answer
+from eval.qa.answers import best_scores, drop_restated_question, short_answer
 from eval.qa.datasets import QAFormat, QAQuestion
 from eval.qa.evidence import evidence_hits, seen_evidence
 from eval.simpleqa.dataset import Question
 from eval.simpleqa.grading import Grader
 from eval.simpleqa.solver import SolverOutput
 
-METRICS_VERSION = "squad-v1.1-em-f1"
+# The suffix names the short-form rules (v2: a leading "Yes,"/"No," and a restated question are cut away);
+# a run scored under other rules is not resumed into this one (`bench qa-rescore` re-scores it).
+METRICS_VERSION = "squad-v1.1-em-f1+short-v2"
 SEEN_REFERENCES_KEPT = 20  # enough to see what the model read, without bloating results.jsonl
 
 
@@ -69,19 +71,20 @@ class QAJudge:
         return fields
 
     async def judge(self, question: Question, output: SolverOutput) -> dict[str, Any]:
-        short = short_answer(output.answer)
-        em, f1 = best_scores(short, _golds(question), yes_no_strict=self.yes_no_strict)
         seen = seen_evidence(output.tool_results)
         hits, total = evidence_hits(seen, _evidence_ids(question), question.urls)
-        fields: dict[str, Any] = {
-            "short_answer": short,
-            "exact_match": em,
-            "f1": f1,
-            "empty_answer": not short,
+        return {
+            **await self.score_answer(question, output.answer),
             "evidence_hits": hits,
             "evidence_total": total,
             "seen_references": sorted(seen.references)[:SEEN_REFERENCES_KEPT],
         }
+
+    async def score_answer(self, question: Question, answer: str) -> dict[str, Any]:
+        """The fields that depend on the answer alone (what ``bench qa-rescore`` recomputes)."""
+        short = drop_restated_question(short_answer(answer), question.problem)
+        em, f1 = best_scores(short, _golds(question), yes_no_strict=self.yes_no_strict)
+        fields: dict[str, Any] = {"short_answer": short, "exact_match": em, "f1": f1, "empty_answer": not short}
         if self.grader is not None:
             outcome = await self.grader.grade(
                 question.problem, question.answer, short, answer_type=question.answer_type

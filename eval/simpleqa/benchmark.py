@@ -168,11 +168,18 @@ def build_summary(
     }
 
 
+class Identified(Protocol):
+    """What the outputs need of a solver or a judge: its identity (a finished run's, for a re-score)."""
+
+    @property
+    def identity(self) -> dict[str, Any]: ...
+
+
 def write_outputs(
     plan: BenchmarkPlan,
     run_dir: RunDir,
-    solver: Solver,
-    judge: Judge,
+    solver: Identified,
+    judge: Identified,
     duration_s: float,
     overhead: dict[str, Any],
     scoring: Scoring = SIMPLEQA_SCORING,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from eval.qa.answers import best_scores, exact_match, normalize_answer, short_answer, token_f1
+from eval.qa.answers import best_scores, drop_restated_question, exact_match, normalize_answer, short_answer, token_f1
 
 
 def test_normalisation_is_squads_lower_case_no_punctuation_no_articles_single_spaces() -> None:
@@ -55,7 +55,32 @@ def test_scores_are_the_best_over_all_gold_answers() -> None:
         ("Foo Fighters\n\nThe answer is: Foo Fighters", "Foo Fighters"),
         ("The answer is Sport &amp; Leisure Swifts F.C.", "Sport & Leisure Swifts F.C"),
         ("Answers vary by source.", "Answers vary by source"),
+        ('Yes, both "Cooking Light" and "Vibe" magazines are published', "Yes"),
+        ("**No.** They were formed in different cities.", "No"),
+        ("Yes - both are flowering plants", "Yes"),
+        ("No. 5 Squadron", "No. 5 Squadron"),
+        ("No-one knows", "No-one knows"),
+        ("Yesterday, at noon", "Yesterday, at noon"),
     ],
 )
 def test_the_short_form_drops_leads_citations_sources_and_decoration(reply: str, short: str) -> None:
     assert short_answer(reply) == short
+
+
+@pytest.mark.parametrize(
+    ("short", "question", "answer"),
+    [
+        (
+            "The main flavor of both soft drinks, Solo and Sunkist, is orange",
+            "What is the main flavor of both soft drinks, Solo and Sunkist?",
+            "orange",
+        ),
+        ("The second largest republic in the Soviet Union was Russia", "Which was the second largest republic in the Soviet Union?", "Russia"),
+        # The answer comes first: the words before the copula are not the question's.
+        ("Stephen Christian is the lead singer", "Who is the lead singer of Anberlin?", "Stephen Christian is the lead singer"),
+        ("It is Paris", "What is the capital of France?", "It is Paris"),  # too short a head to be a restatement
+        ("Georges Seurat", "Who painted it?", "Georges Seurat"),
+    ],
+)  # fmt: skip
+def test_a_restated_question_before_the_answer_is_cut_away(short: str, question: str, answer: str) -> None:
+    assert drop_restated_question(short, question) == answer

@@ -117,3 +117,42 @@ def test_simpleqa_without_an_index_is_a_one_line_error(shared_data: Path, tmp_pa
     result = CliRunner().invoke(app, ["bench", "qa", "--dataset", str(csv_path), "--model", model, "--limit", "1"])
     assert result.exit_code != 0
     assert "SimpleQA brings no corpus: pass --index NAME" in str(result.exception)
+
+
+def test_qa_rescore_scores_stored_answers_again_without_running_the_model(dataset_path: Path, tmp_path: Path) -> None:
+    # Without --limit the questions run in file order, so each scripted reply meets the question it is for.
+    replies = ["The capital city of Freedonia is Fredville.", "Yes, the Glimmer River.", *["I do not know."] * 4]
+    model = scripted(tmp_path, replies)
+    run = tmp_path / "run"
+    common = ["--dataset", str(dataset_path), "--model", model, "--tools", "none", "--out", str(run)]
+    assert bench_qa(*common).exit_code == 0
+    # Make the run look scored under older rules: other short forms, other scores, another metric version.
+    records = [json.loads(line) for line in (run / "results.jsonl").read_text(encoding="utf-8").splitlines()]
+    stale = [{**record, "short_answer": record["predicted"], "exact_match": False, "f1": 0.1} for record in records]
+    (run / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in stale), encoding="utf-8")
+    described = json.loads((run / "run.json").read_text(encoding="utf-8"))
+    (run / "run.json").write_text(json.dumps({**described, "grader": "qa:old-rules#"}), encoding="utf-8")
+
+    result = CliRunner().invoke(app, ["bench", "qa-rescore", str(run)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    rescored = [json.loads(line) for line in (run / "results.jsonl").read_text(encoding="utf-8").splitlines()]
+    by_question = {r["problem"]: r for r in rescored}
+    capital = by_question["Which city is the capital of Freedonia?"]
+    assert (capital["short_answer"], capital["exact_match"], capital["f1"]) == ("Fredville", True, 1.0)
+    river = by_question["Which river flows through Sylvania?"]
+    assert (river["short_answer"], river["f1"]) == ("Yes", 0.0)  # HotpotQA's yes/no rule: no partial credit
+    assert [r["latency_s"] for r in rescored] == [r["latency_s"] for r in stale]  # what was measured is kept
+    summary = json.loads(result.stdout)
+    assert summary["f1"] == pytest.approx(1 / 6) and summary["exact_match"] == pytest.approx(1 / 6)
+    assert json.loads((run / "summary.json").read_text(encoding="utf-8"))["f1"] == pytest.approx(1 / 6)
+    assert "| Fredville |" in (run / "report.md").read_text(encoding="utf-8")
+    # run.json now names the current rules, so the run resumes (here: nothing left to do) under them.
+    resumed = bench_qa(*common, "--resume")
+    assert resumed.exit_code == 0, resumed.output
+    assert "nothing to do" in resumed.stderr
+
+
+def test_qa_rescore_of_a_folder_without_a_run_is_a_one_line_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["bench", "qa-rescore", str(tmp_path)])
+    assert result.exit_code != 0
+    assert "holds no bench qa run with answers" in str(result.exception)
