@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from eval.dev_suite import DevSet, hotpot_set, known_item_set, load_dev_set, split_of, squad_set
+from eval.dev_suite import DevSet, hotpot_set, known_item_set, load_dev_set, paraphrase_set, split_of, squad_set
 from mcp_servers.errors import JanagentError
 from mcp_servers.types import Document
 
@@ -77,6 +77,40 @@ def test_known_item_queries_are_a_later_sentence_without_the_title_words_and_the
         doc = next(d for d in first.corpus if d.id == doc_id)
         assert "heron" not in query.lower().split() and query.split()[0] in doc.text
         assert not doc.text.startswith(query)
+
+
+def test_paraphrase_queries_are_a_simple_wikipedia_first_sentence_that_finds_the_summary(tmp_path: Path) -> None:
+    summaries = {
+        "Grey heron": {
+            "title": "Grey heron",
+            "extract": "The grey heron is a long-legged wading bird of the heron family.",
+        },
+        "Otter": {"title": "Otter", "extract": "Otters are carnivorous mammals in the subfamily Lutrinae."},
+        "Moss": {"title": "Moss", "extract": "Mosses are small, non-vascular flowerless plants."},
+    }
+    summaries_path = tmp_path / "summaries_en.json"
+    summaries_path.write_text(json.dumps(summaries), encoding="utf-8")
+    simple = [
+        {
+            "id": "1",
+            "title": "Grey heron",
+            "text": "Grey heron\nThe grey heron is a big bird that lives near water. It eats fish.",
+        },
+        {"id": "2", "title": "Otter", "text": "Otters are animals."},  # no first sentence of six words: no query
+        {
+            "id": "3",
+            "title": "Badger",
+            "text": "Badgers are short-legged animals that dig burrows in woods.",
+        },  # no summary
+    ]
+    simple_path = tmp_path / "simplewiki.jsonl.gz"
+    with gzip.open(simple_path, "wt", encoding="utf-8") as handle:
+        handle.write("\n".join(json.dumps(r) for r in simple))
+    devset = paraphrase_set(summaries_path, simple_path)
+    assert [d.title for d in devset.corpus] == ["Grey heron", "Moss", "Otter"]  # every summary, in title order
+    heron = next(d.id for d in devset.corpus if d.title == "Grey heron")
+    assert devset.queries == {f"p{heron}": "The is a big bird that lives near water"}  # title words removed
+    assert devset.qrels == {f"p{heron}": {heron: 1}}
 
 
 def test_the_two_splits_are_disjoint_stable_and_limited_by_a_seeded_sample() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from eval.dev_suite import DevSet
-from eval.fusion_sweep import collect_all, format_sweep, setting_ndcg, sweep
+from eval.fusion_sweep import choose, collect_all, format_sweep, setting_ndcg, sweep
 from eval.suite_bench import format_table, suite_row
 from mcp_servers.index.fusion import DEFAULT_FUSION, FusionConfig
 from mcp_servers.types import Document
@@ -49,3 +49,13 @@ def test_the_sweep_ranks_settings_by_their_worst_gain_and_scores_what_search_ret
     row = suite_row(SET, embedder, fusion=DEFAULT_FUSION)
     assert round(setting_ndcg(cands[0], DEFAULT_FUSION), 4) == row["hybrid"]["ndcg@10"]
     assert "(default)" in format_sweep(legs, ranked)
+
+
+def test_the_chosen_setting_is_the_best_mean_among_those_within_noise_of_the_best_worst_case() -> None:
+    def row(name: str, worst: float, mean: float) -> dict[str, object]:
+        return {"name": name, "worst_gain": worst, "mean_gain": mean}
+
+    ranked = [row("tie-breaker", -0.0003, 0.0002), row("helps", -0.0009, 0.0015), row("risky", -0.0030, 0.0060)]
+    assert choose(ranked, noise=0.001)["name"] == "helps"  # within 0.001 of the best worst case, better mean
+    assert choose(ranked, noise=0.0)["name"] == "tie-breaker"  # no tolerance: the worst case alone decides
+    assert choose(ranked, noise=0.01)["name"] == "risky"

@@ -86,7 +86,7 @@ def test_the_gates_keep_bm25s_ranking_when_it_is_confident_or_the_legs_disagree(
 
 def test_the_default_is_bm25_dominant_and_is_what_a_hybrid_query_uses() -> None:
     assert (DEFAULT_FUSION.pool, DEFAULT_FUSION.combiner, DEFAULT_FUSION.depth) == ("bm25", "convex", 50)
-    assert (DEFAULT_FUSION.bm25_weight, DEFAULT_FUSION.vector_weight) == (0.98, 0.02)
+    assert (DEFAULT_FUSION.bm25_weight, DEFAULT_FUSION.vector_weight) == (0.92, 0.08)
     vectors = np.eye(4, dtype=np.float32)
     query = np.array([0.0, 0.0, 1.0, 0.0], dtype=np.float32)
     # Chunks 1 and 2 tie in BM25: the vectors break the tie; they cannot overturn chunk 0's clear lead.
