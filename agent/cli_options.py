@@ -41,3 +41,10 @@ TopPOpt = Annotated[float | None, typer.Option("--top-p", min=0.0, max=1.0)]
 TopKOpt = Annotated[int | None, typer.Option("--top-k", min=0)]
 MaxTokensOpt = Annotated[int | None, typer.Option("--max-tokens", min=1, help="Cap on tokens per model turn")]
 NoToolsOpt = Annotated[bool, typer.Option("--no-tools", help="Closed-book: start no servers, offer no tools")]
+GraderBaseUrlOpt = Annotated[
+    str | None, typer.Option("--grader-base-url", help="OpenAI-compatible server for the grader")
+]
+GraderApiKeyOpt = Annotated[
+    str | None,
+    typer.Option("--grader-api-key", envvar="JANAGENT_GRADER_API_KEY", show_envvar=False, help="Key for the grader"),
+]

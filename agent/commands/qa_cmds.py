@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
+from agent.cli_options import GraderApiKeyOpt, GraderBaseUrlOpt
 from eval.qa.datasets import QAFormat
 from eval.qa.solvers import ToolsMode
 from mcp_servers.errors import JanagentError
@@ -68,10 +69,8 @@ def qa(
     grader: Annotated[
         str, typer.Option(help="SimpleQA only: offline (approximate) or a model spec, e.g. openai:gpt-4o")
     ] = "offline",
-    grader_base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server for the grader")] = None,
-    grader_api_key: Annotated[
-        str | None, typer.Option(envvar="JANAGENT_GRADER_API_KEY", show_envvar=False, help="Key for the grader")
-    ] = None,
+    grader_base_url: GraderBaseUrlOpt = None,
+    grader_api_key: GraderApiKeyOpt = None,
     concurrency: Annotated[int, typer.Option(min=1, help="Questions in flight at once")] = 1,
     timeout: Annotated[float, typer.Option(min=1.0, help="Seconds per question")] = 600.0,
     retries: Annotated[int, typer.Option(min=0, max=10, help="Retries after a model/grader failure")] = 2,
@@ -166,10 +165,8 @@ def qa_rescore(
     grader: Annotated[
         str, typer.Option(help="SimpleQA only: offline (approximate) or a model spec, e.g. openai:gpt-4o")
     ] = "offline",
-    grader_base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server for the grader")] = None,
-    grader_api_key: Annotated[
-        str | None, typer.Option(envvar="JANAGENT_GRADER_API_KEY", show_envvar=False, help="Key for the grader")
-    ] = None,
+    grader_base_url: GraderBaseUrlOpt = None,
+    grader_api_key: GraderApiKeyOpt = None,
 ) -> None:
     """Score a run's stored answers again under the current short form and metrics (no model is run)."""
     from eval.qa.rescore import rescore_run, stored_format

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from agent.cli_options import GraderApiKeyOpt, GraderBaseUrlOpt
 from eval.simpleqa.grader_choice import TemplateChoice
 
 err_console = Console(stderr=True)
@@ -31,10 +32,8 @@ def regrade(
     grader: Annotated[
         str, typer.Option(help="offline (approximate, rule-based) or a model spec, e.g. openai:gpt-4o")
     ] = "offline",
-    grader_base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server for the grader")] = None,
-    grader_api_key: Annotated[
-        str | None, typer.Option(envvar="JANAGENT_GRADER_API_KEY", show_envvar=False, help="Key for the grader")
-    ] = None,
+    grader_base_url: GraderBaseUrlOpt = None,
+    grader_api_key: GraderApiKeyOpt = None,
     grader_template: Annotated[
         TemplateChoice, typer.Option(help="Grader prompt for a model grader")
     ] = TemplateChoice.simple_evals,

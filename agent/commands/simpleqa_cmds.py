@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
+from agent.cli_options import GraderApiKeyOpt, GraderBaseUrlOpt
 from eval.simpleqa.grader_choice import TemplateChoice, build_grader
 from eval.simpleqa.grader_choice import grader_identity as _grader_identity
 from mcp_servers.errors import JanagentError
@@ -73,10 +74,8 @@ def simpleqa(
     grader: Annotated[
         str, typer.Option(help="offline (approximate, rule-based) or a model spec, e.g. openai:gpt-4o")
     ] = "offline",
-    grader_base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server for the grader")] = None,
-    grader_api_key: Annotated[
-        str | None, typer.Option(envvar="JANAGENT_GRADER_API_KEY", show_envvar=False, help="Key for the grader")
-    ] = None,
+    grader_base_url: GraderBaseUrlOpt = None,
+    grader_api_key: GraderApiKeyOpt = None,
     grader_template: Annotated[
         TemplateChoice | None, typer.Option(help="Grader prompt (default: the one of the dataset's format)")
     ] = None,
