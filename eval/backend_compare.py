@@ -73,6 +73,7 @@ def measure_one(backend: str, model: str, max_new_tokens: int, repeats: int) -> 
         rates.append(produced / (time.perf_counter() - start))
     return {
         "backend": backend,
+        "threads": _threads(loaded),
         "load_s": round(load_s, 2),
         "prompt_tokens": len(prompt_ids),
         "completion_tokens": produced,
@@ -80,6 +81,15 @@ def measure_one(backend: str, model: str, max_new_tokens: int, repeats: int) -> 
         "runs_tokens_per_s": [round(rate, 2) for rate in rates],
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
+
+
+def _threads(model: Any) -> int:
+    """The threads generation ran on: llama.cpp's own count (cut when other processes keep cores busy), torch's."""
+    if hasattr(model, "llama"):
+        return int(model.llama.n_threads)
+    import torch
+
+    return torch.get_num_threads()
 
 
 def _generator(model: Any, prompt_ids: list[int], max_new_tokens: int) -> Callable[[], int]:

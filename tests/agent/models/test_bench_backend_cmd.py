@@ -25,3 +25,24 @@ def test_bench_backend_refuses_a_remote_model() -> None:
     pytest.importorskip("transformers")
     result = CliRunner().invoke(app, ["bench", "backend", "--model", "openai:x"])
     assert result.exit_code != 0
+
+
+def test_bench_backend_on_a_gguf_reports_llama_cpps_speed_memory_and_threads() -> None:
+    pytest.importorskip("llama_cpp")
+    args = [
+        "bench",
+        "backend",
+        "--model",
+        "smollm2",
+        "--backends",
+        "llamacpp",
+        "--max-new-tokens",
+        "4",
+        "--repeats",
+        "1",
+    ]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    run = json.loads(result.stdout[result.stdout.index("{") :])["llamacpp"]
+    assert run["completion_tokens"] == 4 and run["tokens_per_s"] > 0 and run["peak_rss_mb"] > 0
+    assert run["threads"] >= 1  # the cores left idle when it loaded, at least one
