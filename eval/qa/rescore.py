@@ -10,7 +10,6 @@ rewritten atomically, then summary.json, report.md and the charts as the run its
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,6 +51,10 @@ async def rescore_run(run_path: Path, grader: Grader | None = None) -> dict[str,
     run_dir = RunDir(run_path)
     stored = stored_run(run_path)
     dataset_path = Path(str(stored.get("dataset_path")))
+    if not dataset_path.is_file():
+        raise JanagentError(
+            f"{dataset_path}, the run's dataset as it was given, is not there: run from the folder the run started in"
+        )
     data = load_qa_dataset(dataset_path, QAFormat(stored["dataset_format"]))
     if data.sha256 != stored.get("dataset_sha256"):
         raise JanagentError(f"{dataset_path} changed since the run (sha256 differs); its gold answers may too")
@@ -67,7 +70,7 @@ async def rescore_run(run_path: Path, grader: Grader | None = None) -> dict[str,
             rescored.append(record)  # a stray or an errored question: nothing to score
             continue
         rescored.append({**record, **await judge.score_answer(question, str(record.get("predicted") or ""))})
-    _write_records(run_dir, rescored)
+    run_dir.rewrite_results(rescored)
     solver = StoredSolver(dict(stored.get("model_identity") or {}))
     description = run_description(plan, solver.identity, judge.identity, QA_SCORING)
     write_json_atomic(run_dir.run_path, {**stored, **description})
@@ -75,15 +78,6 @@ async def rescore_run(run_path: Path, grader: Grader | None = None) -> dict[str,
     duration_s = float(previous.get("duration_s") or 0.0)
     overhead = dict(previous.get("harness_overhead") or {})
     return write_outputs(plan, run_dir, solver, judge, duration_s, overhead, QA_SCORING)
-
-
-def _write_records(run_dir: RunDir, records: list[dict[str, Any]]) -> None:
-    partial = run_dir.results_path.with_name(RESULTS_FILE + ".tmp")
-    with partial.open("w", encoding="utf-8") as handle:
-        handle.write("".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records))
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(partial, run_dir.results_path)
 
 
 def _previous_summary(run_dir: RunDir) -> dict[str, Any]:

@@ -143,16 +143,21 @@ class RunDir:
             if record["index"] in wanted:
                 kept[record["index"]] = record
         kept = {index: record for index, record in kept.items() if not record.get("error")}
-        content = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in kept.values())
-        existing = self.results_path.read_text(encoding="utf-8") if self.results_path.is_file() else ""
-        if content != existing:  # a finished, clean run is left untouched
-            partial = self.results_path.with_name(RESULTS_FILE + ".tmp")
-            with partial.open("w", encoding="utf-8") as handle:
-                handle.write(content)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(partial, self.results_path)
+        self.rewrite_results(list(kept.values()))
         return kept
+
+    def rewrite_results(self, records: list[dict[str, Any]]) -> None:
+        """Replace results.jsonl with ``records`` atomically (durable before the rename); unchanged: untouched."""
+        content = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
+        existing = self.results_path.read_text(encoding="utf-8") if self.results_path.is_file() else ""
+        if content == existing:  # a finished, clean run is left untouched
+            return
+        partial = self.results_path.with_name(RESULTS_FILE + ".tmp")
+        with partial.open("w", encoding="utf-8") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(partial, self.results_path)
 
     def record_session(self, started_at: float, duration_s: float, new_results: int, interrupted: bool) -> float:
         """Append this invocation to run.json; returns the run's total duration over all sessions."""
