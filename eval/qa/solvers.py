@@ -3,7 +3,8 @@
 - ``mcp``: the agent loop with the MCP tools (``AgentSolver``), the search server pointed at the dataset's index;
 - ``none``: the same loop closed-book;
 - ``retrieve``: the one-prompt yardstick every table reports: one search of the question (the top five hits of
-  the local index, as ``janagent search`` shows them), one greedy prompt "reply with the answer only", no loop.
+  the local index, as the search tool writes them), one greedy prompt "reply with the answer only", no loop. Its
+  system prompt and user message are those of the loop's reader turn, so the two differ only in the loop.
 
 The agent modes get the question with a request for a short answer (``SHORT_ANSWER_PROMPT``); the reply and its
 sources stay as ``ask`` gives them.
@@ -17,6 +18,7 @@ import time
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from agent.prompts import RETRIEVED_SYSTEM
 from eval.simpleqa.agent_solver import AgentSolver
 from eval.simpleqa.solver import Solver, SolverOutput
 
@@ -25,7 +27,6 @@ if TYPE_CHECKING:
     from mcp_servers.types import SearchHit, SearchIndex
 
 SHORT_ANSWER_PROMPT = "Reply with the answer only: a name, a number, a date or a few words."
-RETRIEVE_SYSTEM = "You answer questions using the search results you are given."
 RETRIEVE_K = 5
 RETRIEVE_MAX_TOKENS = 64
 
@@ -62,14 +63,11 @@ class PromptedSolver:
 
 
 def format_hits(query: str, hits: list[SearchHit]) -> str:
-    """The hits in the search tool's own numbered format, so the yardstick reads what the agent reads."""
-    lines = [f'Results for "{query}" from local:', ""]
-    for number, hit in enumerate(hits, start=1):
-        lines.append(f"{number}. {hit.title}")
-        lines.append(f"   url: {hit.url}" if hit.url else f"   doc: {hit.doc_id or hit.title}")
-        if hit.snippet:
-            lines.append(f"   {hit.snippet}")
-    return "\n".join(lines)
+    """The hits exactly as the search tool writes them (its own formatter), so the yardstick reads what the
+    agent reads."""
+    from mcp_servers.search.server import SearchResults, format_results  # the server's imports, only when used
+
+    return format_results(SearchResults(query=query, source="local", hits=hits))
 
 
 def retrieve_prompt(question: str, results: str) -> str:
@@ -128,7 +126,7 @@ class RetrieveSolver:
         hits = await asyncio.to_thread(self.index.search, question, self.k)
         results = format_hits(question, hits)
         messages = [
-            {"role": "system", "content": RETRIEVE_SYSTEM},
+            {"role": "system", "content": RETRIEVED_SYSTEM},
             {"role": "user", "content": retrieve_prompt(question, results)},
         ]
         response = await self.model.generate(messages, [], self.sampling)
