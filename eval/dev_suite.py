@@ -131,7 +131,7 @@ def known_item_set(path: Path, docs: int = KNOWN_ITEM_DOCS, seed: int = KNOWN_IT
         for line in handle:
             record = json.loads(line)
             text = " ".join(_body_lines(record)).strip()[:1500]
-            sentences = [s for s in _SENTENCE.split(text) if len(s.split()) >= 6]
+            sentences = _sentences(text)
             if len(sentences) >= 3:
                 articles.append((str(record["id"]), str(record["title"]), sentences))
     rng = random.Random(seed)
@@ -141,9 +141,7 @@ def known_item_set(path: Path, docs: int = KNOWN_ITEM_DOCS, seed: int = KNOWN_IT
     qrels: Qrels = {}
     for doc_id, title, sentences in chosen:
         corpus.append(Document(id=doc_id, title=title, text=" ".join(sentences)))
-        title_words = {w.lower() for w in _WORD.findall(title)}
-        sentence = sentences[rng.randrange(1, len(sentences))]
-        words = [w for w in _WORD.findall(sentence) if w.lower() not in title_words][:12]
+        words = _words_without_title(sentences[rng.randrange(1, len(sentences))], title)
         if len(words) >= 6:
             queries[f"k{doc_id}"] = " ".join(words)
             qrels[f"k{doc_id}"] = {doc_id: 1}
@@ -172,15 +170,25 @@ def paraphrase_set(summaries_path: Path, simplewiki_path: Path) -> DevSet:
             title = str(record["title"])
             if title not in ids:
                 continue
-            sentences = [s for s in _SENTENCE.split(" ".join(_body_lines(record))) if len(s.split()) >= 6]
+            sentences = _sentences(" ".join(_body_lines(record)))
             if not sentences:
                 continue
-            title_words = {w.lower() for w in _WORD.findall(title)}
-            words = [w for w in _WORD.findall(sentences[0]) if w.lower() not in title_words][:12]
+            words = _words_without_title(sentences[0], title)
             if len(words) >= 5:
                 queries[f"p{ids[title]}"] = " ".join(words)
                 qrels[f"p{ids[title]}"] = {ids[title]: 1}
     return DevSet("paraphrase", corpus, queries, qrels)
+
+
+def _sentences(text: str) -> list[str]:
+    """The sentences of ``text`` with six or more words (the only ones a known-item query is cut from)."""
+    return [s for s in _SENTENCE.split(text) if len(s.split()) >= 6]
+
+
+def _words_without_title(sentence: str, title: str) -> list[str]:
+    """A known-item query's words: the sentence's, without the title's, at most twelve."""
+    title_words = {w.lower() for w in _WORD.findall(title)}
+    return [w for w in _WORD.findall(sentence) if w.lower() not in title_words][:12]
 
 
 def _body_lines(record: dict[str, str]) -> list[str]:

@@ -18,7 +18,7 @@ import time
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from agent.prompts import RETRIEVED_SYSTEM
+from agent.prompts import RETRIEVED_SYSTEM, final_answer_from_results
 from eval.simpleqa.agent_solver import AgentSolver
 from eval.simpleqa.solver import Solver, SolverOutput
 
@@ -72,8 +72,6 @@ def format_hits(query: str, hits: list[SearchHit]) -> str:
 
 def retrieve_prompt(question: str, results: str) -> str:
     """The yardstick's one prompt: the loop's reader turn over these results, so the two differ only in the loop."""
-    from agent.prompts import final_answer_from_results
-
     return final_answer_from_results(question, [results])
 
 
