@@ -76,6 +76,9 @@ class LlamaCppModel(InProcessModel):
         kwargs: dict[str, Any] = {
             "n_threads": threads,
             "n_threads_batch": threads,
+            # llama.cpp's own default ("auto") turns flash attention on for the CPU; llama-cpp-python's
+            # default turns it off. On: 2% faster decoding of the 1.5B Qwen here (14.2 -> 14.5 tokens/s).
+            "flash_attn": True,
             "verbose": False,
             **rope_kwargs(profile),
         }
