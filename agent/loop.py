@@ -242,7 +242,9 @@ class _Run:
         gathered = self.tools.gathered if self.tools is not None else []
         results = _latest_within(gathered, self.config.final_results_chars)
         # The question itself (a benchmark's answer-format request is left out: the request below is the format).
-        request = prompts.final_answer_from_results(self.search_query, results)
+        request = prompts.final_answer_from_results(
+            self.search_query, results, reasons=self.model.profile.reader_reasons
+        )
         self.emit(step, FinalRequestStep(message=request, reason=reason))
         system = {"role": "system", "content": prompts.RETRIEVED_SYSTEM}
         messages = [system, *self.history, {"role": "user", "content": request}]

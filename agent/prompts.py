@@ -60,16 +60,26 @@ def invented_url_error(url: str) -> str:
 # request F1 0.389; "...a name, a number, a date or a few words copied from the results. For a yes/no question
 # reply yes or no." 0.169; the question before and after the results 0.133. Small models follow it literally.
 FINAL_ANSWER_FORMAT = "Reply with the answer only."
+# For a profile with ``reader_reasons``: the facts that decide the answer first, then the answer on its own line
+# (the short form reads the last "Answer:" line). Qwen2.5-Coder-1.5B, one prompt over the top five hits of 30
+# HotpotQA questions (seed 0): F1 0.439 with the request above, 0.577 with this one (its yes/no answers were
+# all "yes" before); "Think step by step ..., then finish with a line 'Answer: '..." 0.235.
+REASONED_ANSWER_FORMAT = (
+    "First write the facts from the results that decide the answer, one short line each. Then write a last "
+    "line that starts with 'Answer:' and gives the answer only."
+)
 
 
-def final_answer_from_results(question: str, results: list[str]) -> str:
+def final_answer_from_results(question: str, results: list[str], *, reasons: bool = False) -> str:
     """The final-answer turn: the gathered results and the question in one user message, no tools offered.
 
     Measured with Qwen2.5-Coder-0.5B: given the search result this way it answered correctly where, inside
-    its own tool conversation, it replied empty or repeated the search.
+    its own tool conversation, it replied empty or repeated the search. ``reasons`` asks for the deciding
+    facts before the answer (``REASONED_ANSWER_FORMAT``).
     """
     joined = "\n\n".join(results) if results else "(no results were found)"
-    return f"{joined}\n\nQuestion: {question}\n{FINAL_ANSWER_FORMAT}"
+    request = REASONED_ANSWER_FORMAT if reasons else FINAL_ANSWER_FORMAT
+    return f"{joined}\n\nQuestion: {question}\n{request}"
 
 
 SEARCH_FIRST_NUDGE = (

@@ -20,10 +20,12 @@ _PUNCTUATION = frozenset(string.punctuation)
 _YES_NO = frozenset({"yes", "no", "noanswer"})
 
 # Short-form extraction: an "Answer:" lead, trailing source sections and citations, markdown decoration.
-_ANSWER_LEAD = re.compile(
-    r"^\s*(?:\*\*)?(?:(?:so,?\s+)?the\s+)?(?:final\s+|short\s+)?answer(?:\*\*)?(?:\s*[:：]|\s+is\s*:?)\s*(?:\*\*)?",
-    re.IGNORECASE,
-)
+# The lead: "Answer:", "Final answer:", "The answer is", "Therefore, the answer is", in bold or not.
+_LEAD_WORDS = r"(?:\*\*)?(?:(?:(?:so|thus|therefore|hence),?\s+)?the\s+)?(?:final\s+|short\s+)?answer(?:\*\*)?"
+_ANSWER_LEAD = re.compile(rf"^\s*{_LEAD_WORDS}(?:\s*[:：]|\s+is\s*:?)\s*(?:\*\*)?", re.IGNORECASE)
+# Inside a line, after the sentence before it, only with its colon ("... in the U.S. Answer: Logan"): without
+# one, "The answer is" mid-line is as often a small model's filler ("No, the answer is not only ...").
+_INLINE_ANSWER_LEAD = re.compile(rf"(?<=[.!?])\s+{_LEAD_WORDS}(?:\s+is)?\s*[:：]\s*(?:\*\*)?", re.IGNORECASE)
 _SOURCES_SECTION = re.compile(r"^\s*(?:\*\*)?(?:sources?|references?)(?:\*\*)?\s*:", re.IGNORECASE | re.MULTILINE)
 _CITATION = re.compile(
     r"\s*(?:\((?:[^()]*?(?:https?://|doc(?:_id)?\s*[:=]|source\s*:)[^()]*)\)|\[\d+(?:,\s*\d+)*\]|https?://\S+)",
@@ -75,7 +77,8 @@ def short_answer(reply: str) -> str:
     """The short form of a reply, which is what gets scored: the answer line without its decoration.
 
     The reply itself (and its sources) stays as the agent gave it; this only decides what is compared with
-    the gold: the text after an "Answer:" / "The answer is" lead if there is one, else the first line, without a trailing
+    the gold: the text after the first "Answer:" / "The answer is" lead if there is one (an "Answer:" may also follow
+    a sentence inside a line), else the first line, without a trailing
     "Sources:" section, citations (``(doc: x)``, ``[1]``, URLs), list markers, bold markers and a final period.
     A line that opens with "Yes," or "No," (or a period, colon or spaced dash after it) is that word alone.
     """
@@ -84,8 +87,10 @@ def short_answer(reply: str) -> str:
     if section is not None and section.start() > 0:
         text = text[: section.start()]
     lines = [line.strip() for line in text.splitlines() if line.strip()]
+    # The first lead wins (a reply that writes its facts first has one, on its last line; a small model that
+    # repeats itself has its best attempt first).
     for i, line in enumerate(lines):
-        lead = _ANSWER_LEAD.match(line)
+        lead = _ANSWER_LEAD.match(line) or _INLINE_ANSWER_LEAD.search(line)
         if lead is not None:
             rest = line[lead.end() :].strip()
             lines = [rest] if rest else lines[i + 1 : i + 2]

@@ -70,9 +70,10 @@ def format_hits(query: str, hits: list[SearchHit]) -> str:
     return format_results(SearchResults(query=query, source="local", hits=hits))
 
 
-def retrieve_prompt(question: str, results: str) -> str:
-    """The yardstick's one prompt: the loop's reader turn over these results, so the two differ only in the loop."""
-    return final_answer_from_results(question, [results])
+def retrieve_prompt(question: str, results: str, *, reasons: bool = False) -> str:
+    """The yardstick's one prompt: the loop's reader turn over these results, so the two differ only in the loop
+    (``reasons``: the model's profile asks for the deciding facts first, as the loop's reader turn does)."""
+    return final_answer_from_results(question, [results], reasons=reasons)
 
 
 class RetrieveSolver:
@@ -103,13 +104,19 @@ class RetrieveSolver:
             "max_steps": 0,
             "retrieve_first": None,
             "retrieve_k": k,
-            "question_prompt": retrieve_prompt("{question}", "{results}"),
+            "question_prompt": retrieve_prompt("{question}", "{results}", reasons=self._reasons(model)),
         }
 
     @staticmethod
-    def _greedy(model: Model, max_tokens: int | None) -> Sampling:
-        # The model's own sampling (its profile with the user's overrides), made greedy and short.
-        update = {"temperature": 0.0, "max_tokens": max_tokens or RETRIEVE_MAX_TOKENS}
+    def _reasons(model: Model) -> bool:
+        return model.profile.reader_reasons
+
+    @classmethod
+    def _greedy(cls, model: Model, max_tokens: int | None) -> Sampling:
+        # The model's own sampling (its profile with the user's overrides), made greedy and short; a model
+        # that writes its facts before the answer keeps the budget the loop's reader turn gives it.
+        short = model.default_sampling.max_tokens if cls._reasons(model) else RETRIEVE_MAX_TOKENS
+        update = {"temperature": 0.0, "max_tokens": max_tokens or short}
         return model.default_sampling.model_copy(update=update)
 
     @property
@@ -125,7 +132,7 @@ class RetrieveSolver:
         results = format_hits(question, hits)
         messages = [
             {"role": "system", "content": RETRIEVED_SYSTEM},
-            {"role": "user", "content": retrieve_prompt(question, results)},
+            {"role": "user", "content": retrieve_prompt(question, results, reasons=self._reasons(self.model))},
         ]
         response = await self.model.generate(messages, [], self.sampling)
         answer = strip_thinking(response.text)

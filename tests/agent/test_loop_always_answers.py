@@ -10,10 +10,10 @@ from dataclasses import replace
 
 from agent.loop import AgentResult, LoopConfig, run_agent
 from agent.models.base import Message, ModelResponse, ToolSpec
-from agent.models.profiles import QWEN25_05B
+from agent.models.profiles import QWEN25_05B, QWEN25_15B
 from agent.models.scripted import ScriptedModel
 from agent.models.tool_calls import parse_tool_calls
-from agent.prompts import FINAL_ANSWER_FORMAT
+from agent.prompts import FINAL_ANSWER_FORMAT, REASONED_ANSWER_FORMAT
 from tests.agent.test_loop import QUESTION, records, tool_events, toy_toolbox
 
 SEARCH = ScriptedModel.call("search", {"query": "A Sunday Afternoon on the Island of La Grande Jatte"}, "c1")
@@ -210,6 +210,22 @@ async def test_a_reader_profile_answers_from_the_results_instead_of_its_loose_se
     # The benchmark's format request stays out of the reader turn: it has its own.
     last_request = model.requests[-1][0][-1]["content"]
     assert "a name." not in last_request
+
+
+async def test_a_reasoning_reader_profile_asks_for_the_facts_then_the_answer_line() -> None:
+    # The 1.5B's profile: its reader turn writes the deciding facts first; the reply keeps them for the user.
+    reasoned = "Fact: Georges Seurat was a French painter who painted it.\nAnswer: Georges Seurat"
+
+    def reads_then_answers(messages: list[Message], tools: list[ToolSpec]) -> str:
+        assert tools == [] and messages[-1]["content"].endswith(f"\n\nQuestion: {QUESTION}\n{REASONED_ANSWER_FORMAT}")
+        return reasoned
+
+    async with toy_toolbox() as toolbox:
+        model = ScriptedModel(["A French painter.", reads_then_answers])
+        model.profile = QWEN25_15B
+        result = await run_agent(QUESTION, model, toolbox)
+    assert result.answer == reasoned
+    assert final_reason(result) == "the model's profile answers from the gathered results"
 
 
 async def test_without_a_reader_profile_the_models_own_answer_stands() -> None:

@@ -61,6 +61,17 @@ def test_scores_are_the_best_over_all_gold_answers() -> None:
         ("No. 5 Squadron", "No. 5 Squadron"),
         ("No-one knows", "No-one knows"),
         ("Yesterday, at noon", "Yesterday, at noon"),
+        # A reply that writes the deciding facts first (a reasoning reader turn): its answer line counts.
+        ("Fact 1: Jim Lindberg is American.\nFact 2: Alison Moyet is British.\nAnswer: No, they are not.", "No"),
+        (
+            "It is Logan International Airport, the largest in New England. Answer: Logan International Airport",
+            "Logan International Airport",
+        ),
+        ("Answer: Paris\n\nThe answer is: Paris is the capital of France", "Paris"),
+        ("No, the answer is not only in Michigan. The answer is not only in Michigan.", "No"),
+        ("The answer key: none given", "The answer key: none given"),
+        ("1. George Harrison wrote it.\nTherefore, the answer is George Harrison.", "George Harrison"),
+        ("Liman was born in 1965. So the answer is: Doug Liman", "Doug Liman"),
     ],
 )
 def test_the_short_form_drops_leads_citations_sources_and_decoration(reply: str, short: str) -> None:
