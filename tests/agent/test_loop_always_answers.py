@@ -13,7 +13,7 @@ from agent.models.base import Message, ModelResponse, ToolSpec
 from agent.models.profiles import QWEN25_05B, QWEN25_15B
 from agent.models.scripted import ScriptedModel
 from agent.models.tool_calls import parse_tool_calls
-from agent.prompts import FINAL_ANSWER_FORMAT, REASONED_ANSWER_FORMAT
+from agent.prompts import FINAL_ANSWER_FORMAT, REASONED_ANSWER_FORMAT, asks_yes_no
 from tests.agent.test_loop import QUESTION, records, tool_events, toy_toolbox
 
 SEARCH = ScriptedModel.call("search", {"query": "A Sunday Afternoon on the Island of La Grande Jatte"}, "c1")
@@ -212,20 +212,34 @@ async def test_a_reader_profile_answers_from_the_results_instead_of_its_loose_se
     assert "a name." not in last_request
 
 
-async def test_a_reasoning_reader_profile_asks_for_the_facts_then_the_answer_line() -> None:
-    # The 1.5B's profile: its reader turn writes the deciding facts first; the reply keeps them for the user.
-    reasoned = "Fact: Georges Seurat was a French painter who painted it.\nAnswer: Georges Seurat"
+async def test_a_reasoning_reader_profile_asks_for_the_facts_on_a_yes_no_question() -> None:
+    # The 1.5B's profile: on a yes/no question its reader turn writes the deciding facts first; the reply keeps
+    # them for the user. Any other question gets the answer-only request.
+    question = "Was A Sunday Afternoon on the Island of La Grande Jatte painted by Georges Seurat?"
+    reasoned = "Fact: Georges Seurat was a French painter who painted it.\nAnswer: Yes"
 
     def reads_then_answers(messages: list[Message], tools: list[ToolSpec]) -> str:
-        assert tools == [] and messages[-1]["content"].endswith(f"\n\nQuestion: {QUESTION}\n{REASONED_ANSWER_FORMAT}")
+        assert tools == [] and messages[-1]["content"].endswith(f"\n\nQuestion: {question}\n{REASONED_ANSWER_FORMAT}")
         return reasoned
 
     async with toy_toolbox() as toolbox:
         model = ScriptedModel(["A French painter.", reads_then_answers])
         model.profile = QWEN25_15B
-        result = await run_agent(QUESTION, model, toolbox)
-    assert result.answer == reasoned
-    assert final_reason(result) == "the model's profile answers from the gathered results"
+        result = await run_agent(question, model, toolbox)
+        assert result.answer == reasoned
+        assert final_reason(result) == "the model's profile answers from the gathered results"
+
+        other = ScriptedModel(["A French painter.", answers_only_from_results])
+        other.profile = QWEN25_15B
+        assert "Georges Seurat" in (await run_agent(QUESTION, other, toolbox)).answer
+
+
+def test_yes_no_questions_are_told_by_their_opening_verb() -> None:
+    assert asks_yes_no("Were Thomas H. Ince and Joseph McGrath of the same nationality?")
+    assert asks_yes_no("  are both documentaries about gaming?")
+    assert not asks_yes_no("Which tower is taller, 712 Fifth Avenue or Manhattan Life Insurance Building?")
+    assert not asks_yes_no("Island of the Blessed: who painted it?")
+    assert not asks_yes_no("")
 
 
 async def test_without_a_reader_profile_the_models_own_answer_stands() -> None:

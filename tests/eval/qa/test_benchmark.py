@@ -13,7 +13,7 @@ from agent.loop import LoopConfig
 from agent.models.base import Message, ToolSpec
 from agent.models.profiles import QWEN25_15B
 from agent.models.scripted import ScriptedModel, ScriptedTurn
-from agent.prompts import REASONED_ANSWER_FORMAT
+from agent.prompts import FINAL_ANSWER_FORMAT, REASONED_ANSWER_FORMAT
 from agent.toolbox import open_toolbox
 from eval.qa.benchmark import QA_SCORING, qa_plan
 from eval.qa.corpus import default_index_name, ensure_dataset_index
@@ -104,24 +104,31 @@ async def test_the_retrieve_baseline_reads_the_top_five_hits_once_without_a_loop
     assert summary["model"]["tools"] == f"retrieve:{name}"
 
 
-async def test_the_retrieve_baseline_asks_a_reasoning_profile_for_its_facts_and_scores_its_answer_line(
-    dataset: QADataset, embedder: HashingEmbedder, tmp_path: Path
+async def test_the_retrieve_baseline_asks_a_reasoning_profile_for_its_facts_on_yes_no_questions(
+    embedder: HashingEmbedder, tmp_path: Path
 ) -> None:
-    # The 1.5B's profile: the yardstick sends the loop's reasoning reader turn, with the loop's token budget.
-    def facts_then_answer(messages: list[Message], tools: list[ToolSpec]) -> str:
-        return f"Fact: the first hit is about {first_title(messages)}.\nAnswer: {first_title(messages)}"
+    # The 1.5B's profile: on a yes/no question the yardstick sends the loop's reasoning reader turn, with the
+    # loop's token budget; any other question gets the answer-only request.
+    yes_no = ("Is Fredville the capital of Freedonia?", "yes", "Fredville", "Fredville is the capital of Freedonia.")
+    dataset = load_qa_dataset(write_hotpotqa(tmp_path / "dev_subsampled.jsonl", [yes_no, FACTS[1]]))
+
+    def reads(messages: list[Message], tools: list[ToolSpec]) -> str:
+        if messages[-1]["content"].endswith(REASONED_ANSWER_FORMAT):
+            return f"Fact: {first_title(messages)} is the capital of Freedonia.\nAnswer: Yes, it is."
+        assert messages[-1]["content"].endswith(FINAL_ANSWER_FORMAT)
+        return first_title(messages)
 
     name = index_for(dataset, embedder)
-    model = ScriptedModel([facts_then_answer] * len(FACTS), name="scripted-reasoner")
+    model = ScriptedModel([reads, reads], name="scripted-reasoner")
     model.profile = QWEN25_15B
     model.default_sampling = model.default_sampling.model_copy(update={"max_tokens": 256})
     solver = RetrieveSolver(model, open_local_index(name, embedder=embedder), spec="scripted", index_name=name)
     summary = (await run(dataset, tmp_path / "run", solver)).summary
 
     assert (summary["exact_match"], summary["f1"]) == (1.0, 1.0)
-    messages, _, sampling = model.requests[0]
-    assert messages[-1]["content"].endswith(REASONED_ANSWER_FORMAT) and sampling.max_tokens == 256
-    assert summary["model"]["question_prompt"].endswith(REASONED_ANSWER_FORMAT)
+    requests = sorted(messages[-1]["content"].endswith(REASONED_ANSWER_FORMAT) for messages, _, _ in model.requests)
+    assert requests == [False, True]
+    assert all(sampling.max_tokens == 256 for _, _, sampling in model.requests)
 
 
 async def test_closed_book_sees_no_evidence_and_scores_zero_when_it_does_not_know(
