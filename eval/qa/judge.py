@@ -13,7 +13,7 @@ from eval.simpleqa.grading import Grader
 from eval.simpleqa.solver import SolverOutput
 
 # The suffix names the short-form rules (v2: a leading "Yes,"/"No," and a restated question are cut away;
-# v3: the last "Answer:" lead wins, also inside a line after a sentence);
+# v3: an "Answer:" lead also inside a line after a sentence, and "Therefore, the answer is");
 # a run scored under other rules is not resumed into this one (`bench qa-rescore` re-scores it).
 METRICS_VERSION = "squad-v1.1-em-f1+short-v3"
 SEEN_REFERENCES_KEPT = 20  # enough to see what the model read, without bloating results.jsonl

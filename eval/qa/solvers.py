@@ -104,7 +104,9 @@ class RetrieveSolver:
             "max_steps": 0,
             "retrieve_first": None,
             "retrieve_k": k,
-            "question_prompt": retrieve_prompt("{question}", "{results}", reasons=self._reasons(model)),
+            "question_prompt": retrieve_prompt("{question}", "{results}"),
+            # The profile's yes/no questions get REASONED_ANSWER_FORMAT instead (as in the loop's reader turn).
+            "reader_reasons": self._reasons(model),
         }
 
     @staticmethod

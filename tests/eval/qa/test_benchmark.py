@@ -129,6 +129,7 @@ async def test_the_retrieve_baseline_asks_a_reasoning_profile_for_its_facts_on_y
     requests = sorted(messages[-1]["content"].endswith(REASONED_ANSWER_FORMAT) for messages, _, _ in model.requests)
     assert requests == [False, True]
     assert all(sampling.max_tokens == 256 for _, _, sampling in model.requests)
+    assert summary["model"]["reader_reasons"] is True
 
 
 async def test_closed_book_sees_no_evidence_and_scores_zero_when_it_does_not_know(
