@@ -94,7 +94,8 @@ class RetrieveSolver:
         self.model = model
         self.index = index
         self.k = k
-        self.sampling = self._greedy(model, max_tokens)
+        self.reasons = model.profile.reader_reasons  # its yes/no questions get the facts-first request
+        self.sampling = self._greedy(model, max_tokens, self.reasons)
         self._identity = {
             "spec": spec,
             "base_url": base_url,
@@ -106,18 +107,14 @@ class RetrieveSolver:
             "retrieve_k": k,
             "question_prompt": retrieve_prompt("{question}", "{results}"),
             # The profile's yes/no questions get REASONED_ANSWER_FORMAT instead (as in the loop's reader turn).
-            "reader_reasons": self._reasons(model),
+            "reader_reasons": self.reasons,
         }
 
     @staticmethod
-    def _reasons(model: Model) -> bool:
-        return model.profile.reader_reasons
-
-    @classmethod
-    def _greedy(cls, model: Model, max_tokens: int | None) -> Sampling:
+    def _greedy(model: Model, max_tokens: int | None, reasons: bool) -> Sampling:
         # The model's own sampling (its profile with the user's overrides), made greedy and short; a model
         # that writes its facts before the answer keeps the budget the loop's reader turn gives it.
-        short = model.default_sampling.max_tokens if cls._reasons(model) else RETRIEVE_MAX_TOKENS
+        short = model.default_sampling.max_tokens if reasons else RETRIEVE_MAX_TOKENS
         update = {"temperature": 0.0, "max_tokens": max_tokens or short}
         return model.default_sampling.model_copy(update=update)
 
@@ -134,7 +131,7 @@ class RetrieveSolver:
         results = format_hits(question, hits)
         messages = [
             {"role": "system", "content": RETRIEVED_SYSTEM},
-            {"role": "user", "content": retrieve_prompt(question, results, reasons=self._reasons(self.model))},
+            {"role": "user", "content": retrieve_prompt(question, results, reasons=self.reasons)},
         ]
         response = await self.model.generate(messages, [], self.sampling)
         answer = strip_thinking(response.text)
