@@ -14,7 +14,9 @@ The loop always ends in an answer or an error, never a silent "": an empty reply
 after such a turn (small models answer about the error), or the end of the rounds each lead to one
 final-answer turn: no tools offered, the results gathered so far and the question in one user message
 (searched first if nothing was gathered). A model that answers without having searched gets one nudge to
-search first. If even the final-answer turn is empty, the run's ``error`` says so.
+search first. If even the final-answer turn is empty, the run's ``error`` says so. A profile with
+``follow_up_search`` first asks, in plain text, what else to search when the run has one search's results, and
+searches that (a second hop) before the final-answer turn.
 """
 
 from __future__ import annotations
@@ -60,6 +62,9 @@ __all__ = [
 
 
 READER_REASON = "the model's profile answers from the gathered results"
+FOLLOW_UP_CALL_ID = "call_follow_up"
+# A search query is a few words; a small model that goes on writes sentences, not a better query.
+FOLLOW_UP_TOKENS = 32
 
 
 class LoopConfig(BaseModel):
@@ -239,6 +244,8 @@ class _Run:
         in one user message (measured to work where the tool conversation gave empty replies or repeats)."""
         if self.tools is not None and not self.tools.gathered:
             await self.retrieve(step)  # nothing to answer from yet: search the question first
+        if self.model.profile.follow_up_search and self.tools is not None and len(set(self.tools.gathered)) == 1:
+            step = await self.follow_up(step)
         gathered = self.tools.gathered if self.tools is not None else []
         results = _latest_within(gathered, self.config.final_results_chars)
         # The question itself (a benchmark's answer-format request is left out: the request below is the format).
@@ -252,6 +259,39 @@ class _Run:
         text = strip_thinking(response.text)
         # Offered no tools, a small model may still write a call as text: that is no answer.
         return "" if looks_like_calls(text) else text
+
+    async def follow_up(self, step: int) -> int:
+        """The second hop before the reader turn (profile ``follow_up_search``): the model, shown the results so
+        far, writes what else to search, and that is searched. Returns the step the reader turn takes.
+
+        A reply that is no new query (empty, the question again, one of the results' own references) is skipped.
+        """
+        assert self.tools is not None and self.toolbox is not None
+        spec = find_tool(self.toolbox.tools, self.config.retrieve_tool)
+        if spec is None:
+            return step
+        request = prompts.follow_up_request(self.search_query, list(dict.fromkeys(self.tools.gathered)))
+        messages = [
+            {"role": "system", "content": prompts.RETRIEVED_SYSTEM},
+            *self.history,
+            {"role": "user", "content": request},
+        ]
+        short = self.sampling.model_copy(update={"max_tokens": min(self.sampling.max_tokens, FOLLOW_UP_TOKENS)})
+        response = await self.generate(step, [], messages, short)
+        text = strip_thinking(response.text)
+        # Offered no tools, a small model may still write a search call as text: its query is the answer.
+        calls = [*response.tool_calls, *parse_tool_calls(text).tool_calls]
+        written = [str(call.arguments.get("query") or "") for call in calls]
+        query = next((q.strip() for q in written if q.strip()), "") or prompts.follow_up_query(text)
+        references = {passage.ref for passage in self.tools.passages}
+        if not query or query.casefold() == self.search_query.casefold() or query in references:
+            self.emit(step, WarningStep(message=f"follow-up search skipped: {query!r} is no new query"))
+            return step + 1
+        call = retrieve_call(spec, query, self.config.retrieve_k or self.model.profile.retrieve_k)
+        call = call.model_copy(update={"id": FOLLOW_UP_CALL_ID})
+        self.messages.append(assistant_message(ModelResponse(tool_calls=[call])))
+        self.messages += await self.tools.run(step, [call], [])
+        return step + 1
 
     async def retrieve(self, step: int = 0) -> bool:
         """Retrieve-first: search the question and hand the hits to the model as a search call's result."""
@@ -267,7 +307,9 @@ class _Run:
         self.messages += await self.tools.run(step, [call], [], kind="retrieve")
         return True
 
-    async def generate(self, step: int, tools: list[ToolSpec], messages: list[Message] | None = None) -> ModelResponse:
+    async def generate(
+        self, step: int, tools: list[ToolSpec], messages: list[Message] | None = None, sampling: Sampling | None = None
+    ) -> ModelResponse:
         """One model turn on ``messages`` (the run's conversation by default), fitted into the context budget."""
         messages = self.messages if messages is None else messages
         warning = self.budget.fit(messages, tools)
@@ -275,7 +317,7 @@ class _Run:
             self.emit(step, WarningStep(message=warning))
         began = time.perf_counter()
         try:
-            response = await self.model.generate(messages, tools, self.sampling)
+            response = await self.model.generate(messages, tools, sampling or self.sampling)
         finally:
             self.model_s += time.perf_counter() - began
         self.usage = self.usage + response.usage

@@ -3,6 +3,8 @@ follow short instructions better and every token counts against their context.""
 
 from __future__ import annotations
 
+import re
+
 # A model that calls tools: search first, read pages when snippets are not enough, answer briefly with sources.
 TOOLS_SYSTEM = (
     "You are a research assistant. Use the search tool to find facts before answering; use fetch to read "
@@ -93,6 +95,27 @@ def final_answer_from_results(question: str, results: list[str], *, reasons: boo
     joined = "\n\n".join(results) if results else "(no results were found)"
     request = REASONED_ANSWER_FORMAT if reasons and asks_yes_no(question) else FINAL_ANSWER_FORMAT
     return f"{joined}\n\nQuestion: {question}\n{request}"
+
+
+# For a profile with ``follow_up_search``: after the first results, the model names what is still missing and
+# that is searched before the reader turn (IRCoT's and self-ask's second hop, asked in plain text: small models
+# write a query far more reliably than a tool call).
+FOLLOW_UP_REQUEST = "What else must be searched to answer the question? Reply with one short search query only."
+# What small models put around the query: "Search for "Awolnation's formation date", 'Query: ...'.
+_QUERY_LEAD = re.compile(r"^(?:search\s+for|search\s+query|search|query)\b\s*:?\s*", re.IGNORECASE)
+_QUOTES = "\"'`"
+
+
+def follow_up_request(question: str, results: list[str]) -> str:
+    """The turn that asks for the second search: the results so far, the question, ``FOLLOW_UP_REQUEST``."""
+    joined = "\n\n".join(results) if results else "(no results were found)"
+    return f"{joined}\n\nQuestion: {question}\n{FOLLOW_UP_REQUEST}"
+
+
+def follow_up_query(reply: str) -> str:
+    """The search query in a reply to ``follow_up_request``: its first line without a "Search for" lead or quotes."""
+    line = next((line.strip() for line in reply.splitlines() if line.strip()), "")
+    return _QUERY_LEAD.sub("", line.strip(_QUOTES).strip(), count=1).strip().strip(_QUOTES).strip()
 
 
 SEARCH_FIRST_NUDGE = (

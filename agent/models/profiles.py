@@ -42,6 +42,11 @@ class ModelProfile:
     # True: on a yes/no question the reader turn asks for the facts that decide the answer, then the answer on
     # a last "Answer:" line (``prompts.REASONED_ANSWER_FORMAT``); the reply keeps both, so the user sees why.
     reader_reasons: bool = False
+    # True: before the reader turn, when the run has the results of one search only, the model is asked in plain
+    # text what else must be searched (``prompts.follow_up_request``) and that query is searched too, so the
+    # reader sees a second hop (IRCoT's and self-ask's idea; small models write a query far more reliably than a
+    # tool call, and the 1.5B Qwen's own extra calls were repeats of the first search).
+    follow_up_search: bool = False
     # Hits the retrieve-first search asks for (the loop's ``retrieve_k`` overrides it).
     retrieve_k: int = 3
     # Extra keyword arguments for the chat template (Qwen3's non-thinking switch).
@@ -76,7 +81,8 @@ QWEN25_05B = ModelProfile(
 # their results (the issue on small tool-callers); measured with this profile in the README ("bench qa").
 # On a yes/no question its reader turn writes the deciding facts before the answer (``reader_reasons``): asked
 # for the answer only it said "yes" to 17 of 19 yes/no questions of HotpotQA-100 (README, "bench qa").
-QWEN25_15B = replace(QWEN25_05B, name="qwen2.5-1.5b", reader_reasons=True)
+# Before its reader turn it writes a second search query (``follow_up_search``; README, "bench qa").
+QWEN25_15B = replace(QWEN25_05B, name="qwen2.5-1.5b", reader_reasons=True, follow_up_search=True)
 QWEN25 = ModelProfile(name="qwen2.5", sampling=QWEN25_SAMPLING, template_kwargs={})
 DEFAULT = ModelProfile(name="default")
 

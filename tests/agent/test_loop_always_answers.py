@@ -13,7 +13,13 @@ from agent.models.base import Message, ModelResponse, ToolSpec
 from agent.models.profiles import QWEN25_05B, QWEN25_15B
 from agent.models.scripted import ScriptedModel
 from agent.models.tool_calls import parse_tool_calls
-from agent.prompts import FINAL_ANSWER_FORMAT, REASONED_ANSWER_FORMAT, asks_yes_no
+from agent.prompts import (
+    FINAL_ANSWER_FORMAT,
+    FOLLOW_UP_REQUEST,
+    REASONED_ANSWER_FORMAT,
+    asks_yes_no,
+    follow_up_query,
+)
 from tests.agent.test_loop import QUESTION, records, tool_events, toy_toolbox
 
 SEARCH = ScriptedModel.call("search", {"query": "A Sunday Afternoon on the Island of La Grande Jatte"}, "c1")
@@ -222,16 +228,69 @@ async def test_a_reasoning_reader_profile_asks_for_the_facts_on_a_yes_no_questio
         assert tools == [] and messages[-1]["content"].endswith(f"\n\nQuestion: {question}\n{REASONED_ANSWER_FORMAT}")
         return reasoned
 
+    profile = replace(QWEN25_15B, follow_up_search=False)
     async with toy_toolbox() as toolbox:
         model = ScriptedModel(["A French painter.", reads_then_answers])
-        model.profile = QWEN25_15B
+        model.profile = profile
         result = await run_agent(question, model, toolbox)
         assert result.answer == reasoned
         assert final_reason(result) == "the model's profile answers from the gathered results"
 
         other = ScriptedModel(["A French painter.", answers_only_from_results])
-        other.profile = QWEN25_15B
+        other.profile = profile
         assert "Georges Seurat" in (await run_agent(QUESTION, other, toolbox)).answer
+
+
+async def test_a_follow_up_profile_searches_the_query_it_writes_before_the_reader_turn() -> None:
+    # The 1.5B's profile: its own extra calls repeated the first search; asked in plain text what else to search,
+    # it writes a query ('Search for "..."'), which is searched before the reader turn.
+    def names_the_next_search(messages: list[Message], tools: list[ToolSpec]) -> str:
+        assert tools == [] and messages[-1]["content"].endswith(f"\n\nQuestion: {QUESTION}\n{FOLLOW_UP_REQUEST}")
+        assert "Georges Seurat was a French painter" in messages[-1]["content"]
+        return 'Search for "Georges Seurat paintings"'
+
+    queries: list[str] = []
+    async with toy_toolbox(queries) as toolbox:
+        model = ScriptedModel(["A French painter.", names_the_next_search, answers_only_from_results])
+        model.profile = QWEN25_15B
+        result = await run_agent(QUESTION, model, toolbox)
+    assert queries == [QUESTION, "Georges Seurat paintings"]
+    assert result.tool_calls == 2
+    assert "Georges Seurat" in result.answer
+    follow_up = [step for step in tool_events(result) if step["data"]["id"] == "call_follow_up"]
+    assert [step["data"]["arguments"] for step in follow_up] == [{"query": "Georges Seurat paintings", "k": 5}]
+    assert model.requests[1][2].max_tokens == 32  # a query, not a paragraph
+
+
+async def test_a_follow_up_that_is_no_new_query_is_skipped() -> None:
+    queries: list[str] = []
+    async with toy_toolbox(queries) as toolbox:
+        model = ScriptedModel(["A French painter.", f'"{QUESTION}"', answers_only_from_results])
+        model.profile = QWEN25_15B
+        result = await run_agent(QUESTION, model, toolbox)
+    assert queries == [QUESTION]
+    assert "Georges Seurat" in result.answer
+    warnings = [step["data"]["message"] for step in records(result) if step["kind"] == "warning"]
+    assert any("follow-up search skipped" in message for message in warnings)
+
+
+async def test_a_follow_up_written_as_a_search_call_is_searched() -> None:
+    queries: list[str] = []
+    written = ScriptedModel.call("search", {"query": "Seurat pointillism"}, "c9")
+    async with toy_toolbox(queries) as toolbox:
+        model = ScriptedModel(["A French painter.", written, answers_only_from_results])
+        model.profile = QWEN25_15B
+        await run_agent(QUESTION, model, toolbox)
+    assert queries == [QUESTION, "Seurat pointillism"]
+
+
+def test_the_follow_up_query_is_the_first_line_without_its_lead_or_quotes() -> None:
+    assert follow_up_query("Search for \"Awolnation's formation date") == "Awolnation's formation date"
+    assert follow_up_query("\n  Query: kim warwick singles titles\nBecause ...") == "kim warwick singles titles"
+    assert follow_up_query('"Search for Georges Seurat"') == "Georges Seurat"
+    assert follow_up_query("Searching the web") == "Searching the web"  # a word that only starts like the lead
+    assert follow_up_query("Canary Islands") == "Canary Islands"
+    assert follow_up_query("   ") == ""
 
 
 def test_yes_no_questions_are_told_by_their_opening_verb() -> None:

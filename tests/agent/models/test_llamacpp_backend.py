@@ -11,6 +11,7 @@ import pytest
 from agent.models.base import Sampling
 from agent.models.gguf_header import read_gguf_header
 from agent.models.llamacpp_backend import (
+    MIN_REUSED_TOKENS,
     LlamaCppModel,
     available_cores,
     default_threads,
@@ -75,14 +76,32 @@ async def test_the_second_turn_reuses_the_kv_cache_and_gives_the_same_greedy_rep
     smollm2_cpp: LlamaCppModel,
 ) -> None:
     greedy = Sampling(temperature=0.0, max_tokens=12)
-    first = await smollm2_cpp.generate(QUESTION, [], greedy)
-    follow_up = [*QUESTION, {"role": "assistant", "content": first.text}, {"role": "user", "content": "And Italy?"}]
+    # A turn long enough to be worth reusing (MIN_REUSED_TOKENS), as a tool result makes it.
+    context = {"role": "system", "content": "You answer questions about geography. " * 12}
+    first_turn = [context, *QUESTION]
+    first = await smollm2_cpp.generate(first_turn, [], greedy)
+    follow_up = [*first_turn, {"role": "assistant", "content": first.text}, {"role": "user", "content": "And Italy?"}]
     reused = await smollm2_cpp.generate(follow_up, [], greedy)
-    assert smollm2_cpp.reused_tokens >= len(smollm2_cpp.encode_prompt(QUESTION, []))
+    assert smollm2_cpp.reused_tokens >= len(smollm2_cpp.encode_prompt(first_turn, [])) > MIN_REUSED_TOKENS
     smollm2_cpp.llama.reset()  # forget the cache: the same prompt from scratch
     fresh = await smollm2_cpp.generate(follow_up, [], greedy)
     assert smollm2_cpp.reused_tokens == 0
     assert fresh.text == reused.text
+
+
+async def test_a_prompt_sharing_only_a_short_prefix_is_evaluated_from_scratch(smollm2_cpp: LlamaCppModel) -> None:
+    greedy = Sampling(temperature=0.0, max_tokens=8)
+    other = [{"role": "user", "content": "Name a large city in Spain."}]
+    first_ids = smollm2_cpp.encode_prompt(QUESTION, [])
+    other_ids = smollm2_cpp.encode_prompt(other, [])
+    shared = next(i for i, (a, b) in enumerate(zip(first_ids, other_ids, strict=False)) if a != b)
+    assert 0 < shared < MIN_REUSED_TOKENS  # the template's opening turn is common to both
+    await smollm2_cpp.generate(QUESTION, [], greedy)
+    after = await smollm2_cpp.generate(other, [], greedy)
+    assert smollm2_cpp.reused_tokens == 0
+    smollm2_cpp.llama.reset()
+    fresh = await smollm2_cpp.generate(other, [], greedy)
+    assert after.text == fresh.text
 
 
 async def test_a_seed_makes_sampling_repeatable(smollm2_cpp: LlamaCppModel) -> None:
