@@ -45,7 +45,8 @@ class ModelProfile:
     # True: before the reader turn, when the run has the results of one search only, the model is asked in plain
     # text what else must be searched (``prompts.follow_up_request``) and that query is searched too, so the
     # reader sees a second hop (IRCoT's and self-ask's idea; small models write a query far more reliably than a
-    # tool call, and the 1.5B Qwen's own extra calls were repeats of the first search).
+    # tool call, and the 1.5B Qwen's own extra calls were repeats of the first search). Not on a yes/no question
+    # (``_Run._wants_follow_up`` in the loop says why).
     follow_up_search: bool = False
     # Hits the retrieve-first search asks for (the loop's ``retrieve_k`` overrides it).
     retrieve_k: int = 3

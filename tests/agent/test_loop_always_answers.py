@@ -262,6 +262,19 @@ async def test_a_follow_up_profile_searches_the_query_it_writes_before_the_reade
     assert model.requests[1][2].max_tokens == 32  # a query, not a paragraph
 
 
+async def test_a_yes_no_question_gets_no_follow_up_search() -> None:
+    # It names both of its entities: the search of the question already brings what a second one would.
+    question = "Was A Sunday Afternoon on the Island of La Grande Jatte painted by Georges Seurat?"
+    queries: list[str] = []
+    async with toy_toolbox(queries) as toolbox:
+        model = ScriptedModel(["A French painter.", "Fact: Seurat painted it.\nAnswer: Yes"])
+        model.profile = QWEN25_15B
+        result = await run_agent(question, model, toolbox)
+    assert queries == [question]
+    assert result.answer.endswith("Answer: Yes")
+    assert model.requests[-1][0][-1]["content"].endswith(REASONED_ANSWER_FORMAT)
+
+
 async def test_a_follow_up_that_is_no_new_query_is_skipped() -> None:
     queries: list[str] = []
     async with toy_toolbox(queries) as toolbox:
