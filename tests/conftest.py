@@ -6,6 +6,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests draw the same examples on every run (tests are deterministic); the failing examples they find
+# become plain regression tests.
+settings.register_profile("deterministic", derandomize=True, database=None)
+settings.load_profile("deterministic")
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 

@@ -23,6 +23,11 @@ _OPEN_TAG = re.compile(r"<\|?\s*" + _TAG_NAMES + r"\s*\|?>", re.IGNORECASE)
 _CLOSE_TAG = re.compile(r"<\|?\s*/\s*" + _TAG_NAMES + r"\s*\|?>", re.IGNORECASE)
 _ANY_TAG = re.compile(_OPEN_TAG.pattern + "|" + _CLOSE_TAG.pattern, re.IGNORECASE)
 _THINK_BLOCK = re.compile(r"<think>(.*?)</think>", re.DOTALL)
+# A tool-call block, to its closing tag or the end of the text (its think tags are masked while thinking is split).
+_CALL_SPAN = re.compile(_OPEN_TAG.pattern + r".*?(?:" + _CLOSE_TAG.pattern + r"|\Z)", re.DOTALL | re.IGNORECASE)
+# Every "<" inside a call becomes a private-use character while thinking is split, and back after.
+_MASK_THINK = str.maketrans({"<": "\ue000"})
+_UNMASK_THINK = str.maketrans({"\ue000": "<"})
 # A model that goes on to invent the tool's answer writes one of these; nothing after it is real.
 _FABRICATED_RESULT = re.compile(r"<\|?\s*(?:tool_response|tool_result)\s*\|?>", re.IGNORECASE)
 _FENCED = re.compile(r"```[A-Za-z0-9_-]*\s*\n(.*?)\n?\s*```", re.DOTALL)
@@ -43,8 +48,15 @@ def split_thinking(text: str) -> tuple[str, str]:
     """Split ``<think>...</think>`` reasoning from the visible text; return (visible, thinking).
 
     Also handles a lone ``</think>`` (the template opened the block in the prompt) and an unclosed
-    ``<think>`` (generation stopped while thinking).
+    ``<think>`` (generation stopped while thinking). Think tags inside a ``<tool_call>`` block are the call's
+    text (a JSON key or value), not reasoning: a call with the argument key "<think>" was cut in two.
     """
+    masked = _CALL_SPAN.sub(lambda m: m.group(0).translate(_MASK_THINK), text)
+    visible, thinking = _split_thinking(masked)
+    return visible.translate(_UNMASK_THINK), thinking.translate(_UNMASK_THINK)
+
+
+def _split_thinking(text: str) -> tuple[str, str]:
     thinking: list[str] = [m.group(1) for m in _THINK_BLOCK.finditer(text)]
     visible = _THINK_BLOCK.sub("", text)
     if "</think>" in visible:

@@ -84,6 +84,14 @@ def test_a_native_call_keeps_its_id_and_repairs_its_arguments() -> None:
     assert "must be a JSON object, not list" in str(call_from_native("search", "[1, 2]", {"search"}))
 
 
+def test_think_tags_inside_a_call_are_its_arguments_not_reasoning() -> None:
+    # Found by the property below: the argument key "<think>" was read as the start of unclosed reasoning.
+    for arguments in ({"<think>": None}, {"q": "<think>x</think>"}, {"</think>": 1}):
+        text = "<tool_call>\n" + json.dumps({"name": "search", "arguments": arguments}) + "\n</tool_call>"
+        (call,) = parse_tool_calls(text, {"search"}).tool_calls
+        assert call.arguments == arguments
+
+
 @given(st.text(max_size=300))
 def test_parsing_never_raises_on_any_text(text: str) -> None:
     response = parse_tool_calls(text, {"search"})
