@@ -300,8 +300,7 @@ class _Run:
         if not query or query.casefold() == self.search_query.casefold() or query in references:
             self.emit(step, WarningStep(message=f"follow-up search skipped: {query!r} is no new query"))
             return step + 1
-        call = retrieve_call(spec, query, self.config.retrieve_k or self.model.profile.retrieve_k)
-        call = call.model_copy(update={"id": FOLLOW_UP_CALL_ID})
+        call = retrieve_call(spec, query, self.config.retrieve_k or self.model.profile.retrieve_k, FOLLOW_UP_CALL_ID)
         self.messages.append(assistant_message(ModelResponse(tool_calls=[call])))
         self.messages += await self.tools.run(step, [call], [])
         return step + 1

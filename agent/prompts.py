@@ -92,9 +92,8 @@ def final_answer_from_results(question: str, results: list[str], *, reasons: boo
     its own tool conversation, it replied empty or repeated the search. ``reasons`` asks for the deciding
     facts before the answer (``REASONED_ANSWER_FORMAT``) when the question is a yes/no one.
     """
-    joined = "\n\n".join(results) if results else "(no results were found)"
     request = REASONED_ANSWER_FORMAT if reasons and asks_yes_no(question) else FINAL_ANSWER_FORMAT
-    return f"{joined}\n\nQuestion: {question}\n{request}"
+    return f"{_results_block(results)}\n\nQuestion: {question}\n{request}"
 
 
 # For a profile with ``follow_up_search``: after the first results, the model names what is still missing and
@@ -108,8 +107,12 @@ _QUOTES = "\"'`"
 
 def follow_up_request(question: str, results: list[str]) -> str:
     """The turn that asks for the second search: the results so far, the question, ``FOLLOW_UP_REQUEST``."""
-    joined = "\n\n".join(results) if results else "(no results were found)"
-    return f"{joined}\n\nQuestion: {question}\n{FOLLOW_UP_REQUEST}"
+    return f"{_results_block(results)}\n\nQuestion: {question}\n{FOLLOW_UP_REQUEST}"
+
+
+def _results_block(results: list[str]) -> str:
+    """The gathered results as one block of a user message (the reader and follow-up turns share it)."""
+    return "\n\n".join(results) if results else "(no results were found)"
 
 
 def follow_up_query(reply: str) -> str:

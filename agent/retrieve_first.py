@@ -21,7 +21,7 @@ def find_tool(tools: list[ToolSpec], name: str) -> ToolSpec | None:
     return next((spec for tool, spec in by_name.items() if tool.endswith(name)), None)
 
 
-def retrieve_call(spec: ToolSpec, question: str, k: int | None) -> ToolCall:
+def retrieve_call(spec: ToolSpec, question: str, k: int | None, call_id: str = RETRIEVE_CALL_ID) -> ToolCall:
     """The call that searches ``question`` with the tool ``spec``: its query parameter, and ``k`` if it takes one."""
     schema = spec["function"].get("parameters") or {}
     properties: dict[str, Any] = schema.get("properties") or {}
@@ -30,4 +30,4 @@ def retrieve_call(spec: ToolSpec, question: str, k: int | None) -> ToolCall:
     arguments: dict[str, Any] = {query_param: question}
     if k is not None and "k" in properties:
         arguments["k"] = k
-    return ToolCall(id=RETRIEVE_CALL_ID, name=spec["function"]["name"], arguments=arguments)
+    return ToolCall(id=call_id, name=spec["function"]["name"], arguments=arguments)
