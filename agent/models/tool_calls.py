@@ -23,11 +23,9 @@ _OPEN_TAG = re.compile(r"<\|?\s*" + _TAG_NAMES + r"\s*\|?>", re.IGNORECASE)
 _CLOSE_TAG = re.compile(r"<\|?\s*/\s*" + _TAG_NAMES + r"\s*\|?>", re.IGNORECASE)
 _ANY_TAG = re.compile(_OPEN_TAG.pattern + "|" + _CLOSE_TAG.pattern, re.IGNORECASE)
 _THINK_BLOCK = re.compile(r"<think>(.*?)</think>", re.DOTALL)
-# A tool-call block, to its closing tag or the end of the text (its think tags are masked while thinking is split).
-_CALL_SPAN = re.compile(_OPEN_TAG.pattern + r".*?(?:" + _CLOSE_TAG.pattern + r"|\Z)", re.DOTALL | re.IGNORECASE)
-# Every "<" inside a call becomes a private-use character while thinking is split, and back after.
-_MASK_THINK = str.maketrans({"<": "\ue000"})
-_UNMASK_THINK = str.maketrans({"\ue000": "<"})
+# Stands in for "<" inside the JSON strings of a call while the reply is parsed (``_mask_call_strings``).
+_MASKED_LT = "\ue000"
+_UNMASK = str.maketrans({_MASKED_LT: "<"})
 # A model that goes on to invent the tool's answer writes one of these; nothing after it is real.
 _FABRICATED_RESULT = re.compile(r"<\|?\s*(?:tool_response|tool_result)\s*\|?>", re.IGNORECASE)
 _FENCED = re.compile(r"```[A-Za-z0-9_-]*\s*\n(.*?)\n?\s*```", re.DOTALL)
@@ -51,9 +49,57 @@ def split_thinking(text: str) -> tuple[str, str]:
     ``<think>`` (generation stopped while thinking). Think tags inside a ``<tool_call>`` block are the call's
     text (a JSON key or value), not reasoning: a call with the argument key "<think>" was cut in two.
     """
-    masked = _CALL_SPAN.sub(lambda m: m.group(0).translate(_MASK_THINK), text)
-    visible, thinking = _split_thinking(masked)
-    return visible.translate(_UNMASK_THINK), thinking.translate(_UNMASK_THINK)
+    visible, thinking = _split_thinking(_mask_call_strings(text))
+    return visible.translate(_UNMASK), thinking.translate(_UNMASK)
+
+
+def _mask_call_strings(text: str) -> str:
+    """``text`` with every "<" inside a JSON string of a tool-call block replaced by ``_MASKED_LT``.
+
+    A tag written in a call's arguments is the call's text, not markup: the argument key "<think>" was read as
+    unclosed reasoning, and the value "<tool_response>" as the start of an invented result, both cutting the call.
+    Only blocks whose body opens with ``{`` or ``[`` are scanned (an XML-style call quotes freely), and a string
+    ends at its closing quote or a newline (JSON strings hold none), so a stray quote masks one line at most.
+    """
+    chars = list(text)
+    pos = 0
+    while (opening := _OPEN_TAG.search(text, pos)) is not None:
+        k = opening.end()
+        while k < len(text) and text[k].isspace():
+            k += 1
+        if k >= len(text) or text[k] not in "{[":
+            pos = opening.end()
+            continue
+        in_string = False
+        while k < len(text):
+            char = text[k]
+            if in_string:
+                if char == "\\" and k + 1 < len(text):
+                    if text[k + 1] == "<":
+                        chars[k + 1] = _MASKED_LT
+                    k += 1
+                elif char in '"\n':
+                    in_string = False
+                elif char == "<":
+                    chars[k] = _MASKED_LT
+            elif char == '"':
+                in_string = True
+            elif char == "<" and _ANY_TAG.match(text, k):
+                break
+            k += 1
+        pos = max(k, opening.end())
+    return "".join(chars)
+
+
+def _unmask(value: Any) -> Any:
+    """``value`` (a string, or JSON arguments) with ``_MASKED_LT`` back to "<"."""
+    if isinstance(value, str):
+        return value.translate(_UNMASK)
+    if isinstance(value, dict):
+        return {_unmask(key): _unmask(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_unmask(item) for item in value]
+    return value
 
 
 def _split_thinking(text: str) -> tuple[str, str]:
@@ -81,7 +127,7 @@ def parse_tool_calls(text: str, known_tools: set[str] | None = None) -> ModelRes
     from the text; calls written inside it are used only when the visible text has none (a model that
     forgot to close its reasoning). Never raises.
     """
-    visible, thinking = split_thinking(text or "")
+    visible, thinking = _split_thinking(_mask_call_strings(text or ""))
     try:
         response = _parse_visible(visible, known_tools)
         if not response.tool_calls and not response.tool_call_errors and _OPEN_TAG.search(thinking):
@@ -89,9 +135,16 @@ def parse_tool_calls(text: str, known_tools: set[str] | None = None) -> ModelRes
             response.tool_calls, response.tool_call_errors = from_thinking.tool_calls, from_thinking.tool_call_errors
     except RecursionError:  # absurdly deep nesting: the one thing the JSON decoder gives up on
         return ModelResponse(
-            text=visible.strip(), tool_call_errors=[f"the reply nests too deeply to parse. {FORMAT_HINT}"]
+            text=_unmask(visible.strip()), tool_call_errors=[f"the reply nests too deeply to parse. {FORMAT_HINT}"]
         )
-    return response
+    return ModelResponse(
+        text=_unmask(response.text),
+        tool_calls=[
+            call.model_copy(update={"name": _unmask(call.name), "arguments": _unmask(call.arguments)})
+            for call in response.tool_calls
+        ],
+        tool_call_errors=[_unmask(error) for error in response.tool_call_errors],
+    )
 
 
 def response_from_text(text: str, tools: list[ToolSpec]) -> ModelResponse:

@@ -84,12 +84,30 @@ def test_a_native_call_keeps_its_id_and_repairs_its_arguments() -> None:
     assert "must be a JSON object, not list" in str(call_from_native("search", "[1, 2]", {"search"}))
 
 
-def test_think_tags_inside_a_call_are_its_arguments_not_reasoning() -> None:
-    # Found by the property below: the argument key "<think>" was read as the start of unclosed reasoning.
-    for arguments in ({"<think>": None}, {"q": "<think>x</think>"}, {"</think>": 1}):
-        text = "<tool_call>\n" + json.dumps({"name": "search", "arguments": arguments}) + "\n</tool_call>"
-        (call,) = parse_tool_calls(text, {"search"}).tool_calls
-        assert call.arguments == arguments
+def test_tags_inside_a_calls_json_strings_are_its_arguments_not_markup() -> None:
+    # Found by the property below: the argument key "<think>" was read as the start of unclosed reasoning, and
+    # the value "<tool_response>" as the start of an invented result; a closing tag in a value ended the block.
+    cases = (
+        {"<think>": None},
+        {"q": "<think>x</think>"},
+        {"</think>": 1},
+        {"q": "<tool_response>"},
+        {"<tool_result>": 1},
+        {"q": "</tool_call>"},
+        {"q": 'see <tool_call> and \\"<|tool_call|>'},
+    )
+    for arguments in cases:
+        text = "<tool_call>\n" + json.dumps({"name": "search", "arguments": arguments}) + "\n</tool_call> Done."
+        response = parse_tool_calls(text, {"search"})
+        assert [call.arguments for call in response.tool_calls] == [arguments]
+        assert (response.text, response.tool_call_errors) == ("Done.", [])
+
+
+def test_an_invented_result_after_a_call_is_still_cut() -> None:
+    text = '<tool_call>{"name": "search", "arguments": {"q": "x"}}</tool_call>\n<tool_response>Seurat</tool_response>'
+    response = parse_tool_calls(text, {"search"})
+    assert [call.arguments for call in response.tool_calls] == [{"q": "x"}]
+    assert "Seurat" not in response.text
 
 
 @given(st.text(max_size=300))
