@@ -34,6 +34,13 @@ RetrieveOpt = Annotated[
         help="Search the question before the first turn (default: for models that do not call tools)",
     ),
 ]
+FollowUpOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--follow-up/--no-follow-up",
+        help="Before the reader turn, search once more for what the model says is missing (default: by model)",
+    ),
+]
 TemperatureOpt = Annotated[
     float | None, typer.Option("--temperature", min=0.0, help="Sampling temperature (0: greedy)")
 ]

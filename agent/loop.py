@@ -83,6 +83,9 @@ class LoopConfig(BaseModel):
         default=None, ge=1, description="Hits retrieve-first asks for, if the tool takes k; None: the model profile's"
     )
     nudge_to_search: bool = Field(default=True, description="One nudge when the model answers before any search")
+    follow_up_search: bool | None = Field(
+        default=None, description="The second hop before the reader turn; None: the model profile's"
+    )
     max_failed_turns: int = Field(default=2, ge=1, description="Turns in a row of unusable calls before answering")
     final_results_chars: int = Field(default=8000, ge=1, description="Results shown in the final-answer turn")
 
@@ -266,8 +269,9 @@ class _Run:
         it already brings what a second search would: on HotpotQA-100 the follow-up brought no further gold
         paragraph for the 18 yes/no questions (13 more for the 82 others) and cost 3 of their 12 right answers
         (README, "bench qa")."""
+        wanted = self.config.follow_up_search
         return (
-            self.model.profile.follow_up_search
+            (self.model.profile.follow_up_search if wanted is None else wanted)
             and self.tools is not None
             and len(set(self.tools.gathered)) == 1
             and not prompts.asks_yes_no(self.search_query)

@@ -39,6 +39,7 @@ def loop_config(settings: Settings) -> LoopConfig:
         tool_result_chars=settings.tool_result_chars,
         context_tokens=settings.context_tokens,
         retrieve_first=settings.retrieve_first,
+        follow_up_search=settings.follow_up_search,
     )
 
 

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     tool_timeout_s: float = Field(default=30.0, gt=0, description="Per tool call timeout")
     server_start_timeout_s: float = Field(default=120.0, gt=0, description="Time a server gets to start")
     retrieve_first: bool | None = Field(default=None, description="Search before the first turn; None: by model")
+    follow_up_search: bool | None = Field(
+        default=None, description="A second search the model names before the reader turn; None: by model"
+    )
     temperature: float | None = Field(default=None, ge=0)
     top_p: float | None = Field(default=None, gt=0, le=1)
     top_k: int | None = Field(default=None, ge=0)

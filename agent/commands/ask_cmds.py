@@ -15,6 +15,7 @@ import typer
 from agent.cli_options import (
     BackendOpt,
     BaseUrlOpt,
+    FollowUpOpt,
     MaxStepsOpt,
     MaxTokensOpt,
     McpConfigOpt,
@@ -53,6 +54,7 @@ def ask(
     seed: SeedOpt = None,
     backend: BackendOpt = None,
     retrieve_first: RetrieveOpt = None,
+    follow_up_search: FollowUpOpt = None,
     temperature: TemperatureOpt = None,
     top_p: TopPOpt = None,
     top_k: TopKOpt = None,
@@ -111,6 +113,7 @@ def chat(
     seed: SeedOpt = None,
     backend: BackendOpt = None,
     retrieve_first: RetrieveOpt = None,
+    follow_up_search: FollowUpOpt = None,
     temperature: TemperatureOpt = None,
     max_tokens: MaxTokensOpt = None,
     no_tools: NoToolsOpt = False,

@@ -61,6 +61,10 @@ def qa(
     retrieve_first: Annotated[
         bool | None, typer.Option("--retrieve-first/--no-retrieve-first", help="Default: by the model's profile")
     ] = None,
+    follow_up_search: Annotated[
+        bool | None,
+        typer.Option("--follow-up/--no-follow-up", help="A second search before the reader turn; default: by profile"),
+    ] = None,
     temperature: Annotated[float | None, typer.Option(min=0.0, help="Default: the model profile's")] = None,
     top_p: Annotated[float | None, typer.Option(min=0.0, max=1.0)] = None,
     top_k: Annotated[int | None, typer.Option(min=0)] = None,
@@ -97,6 +101,7 @@ def qa(
         mcp_config=mcp_config,
         max_steps=max_steps,
         retrieve_first=retrieve_first,
+        follow_up_search=follow_up_search,
         temperature=temperature,
         top_p=top_p,
         top_k=top_k,

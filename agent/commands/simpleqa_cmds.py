@@ -67,6 +67,10 @@ def simpleqa(
     retrieve_first: Annotated[
         bool | None, typer.Option("--retrieve-first/--no-retrieve-first", help="Default: by the model's profile")
     ] = None,
+    follow_up_search: Annotated[
+        bool | None,
+        typer.Option("--follow-up/--no-follow-up", help="A second search before the reader turn; default: by profile"),
+    ] = None,
     temperature: Annotated[float | None, typer.Option(min=0.0, help="Default: the model profile's")] = None,
     top_p: Annotated[float | None, typer.Option(min=0.0, max=1.0)] = None,
     top_k: Annotated[int | None, typer.Option(min=0)] = None,

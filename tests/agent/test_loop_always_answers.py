@@ -266,6 +266,22 @@ async def test_a_follow_up_profile_searches_the_query_it_writes_before_the_reade
     assert model.requests[1][2].max_tokens == 32  # a query, not a paragraph
 
 
+async def test_the_loop_config_turns_the_follow_up_on_or_off_whatever_the_profile() -> None:
+    # `--follow-up/--no-follow-up`: no shipped profile has it, so a user turns it on for their model.
+    for profile, wanted, expected in (
+        (QWEN25_15B, True, [QUESTION, "Georges Seurat paintings"]),
+        (FOLLOW_UP, False, [QUESTION]),
+    ):
+        queries: list[str] = []
+        script = ["A French painter.", *(['Search for "Georges Seurat paintings"'] if wanted else [])]
+        async with toy_toolbox(queries) as toolbox:
+            model = ScriptedModel([*script, answers_only_from_results])
+            model.profile = profile
+            result = await run_agent(QUESTION, model, toolbox, LoopConfig(follow_up_search=wanted))
+        assert queries == expected
+        assert "Georges Seurat" in result.answer
+
+
 async def test_a_yes_no_question_gets_no_follow_up_search() -> None:
     # It names both of its entities: the search of the question already brings what a second one would.
     question = "Was A Sunday Afternoon on the Island of La Grande Jatte painted by Georges Seurat?"
