@@ -97,10 +97,12 @@ def test_ask_json_prints_one_object_with_answer_sources_steps_usage_and_timing(
 
 def test_ask_flags_reach_the_loop(tmp_path: Path) -> None:
     model = scripted(tmp_path, ["done"])
-    result = runner.invoke(app, ["ask", "--json", "--no-tools", "--max-steps", "3", "--model", model, "q"])
+    flags = ["--no-tools", "--max-steps", "3", "--follow-up"]
+    result = runner.invoke(app, ["ask", "--json", *flags, "--model", model, "q"])
     assert result.exit_code == 0, result.output
     start = json.loads(result.stdout)["steps"][0]["data"]
     assert start["config"]["max_steps"] == 3
+    assert start["config"]["follow_up_search"] is True
     assert start["tools"] == []
 
 
