@@ -43,10 +43,11 @@ def loop_config(settings: Settings) -> LoopConfig:
     )
 
 
-def build_model(settings: Settings) -> Model:
+def build_model(settings: Settings, *, threads: int | None = None) -> Model:
     """The model the settings name: ``scripted:FILE``, or any spec ``load_model`` knows.
 
-    With a base URL, a plain model name means that server's model (``openai:NAME``).
+    With a base URL, a plain model name means that server's model (``openai:NAME``). ``threads``: llama.cpp's
+    thread count (None: the cores idle when it loads).
     """
     spec = settings.model.strip()
     if spec.startswith(SCRIPTED_PREFIX):
@@ -60,6 +61,7 @@ def build_model(settings: Settings) -> Model:
         base_url=settings.base_url,
         api_key=settings.api_key_value(),
         backend=settings.backend,
+        threads=threads,
         **settings.sampling_overrides(),
     )
 
@@ -126,15 +128,21 @@ class _ModelLoader:
     """Builds the model in a background thread, so that loading overlaps the servers' start."""
 
     def __init__(self, settings: Settings) -> None:
+        from agent.models.llamacpp_backend import default_threads
+
         self._model: Model | None = None
         self._error: BaseException | None = None
+        # The idle cores are counted now, before the MCP servers start: counted while they start (each a Python
+        # process importing its libraries) they left llama.cpp one thread of two, and the 0.5B Qwen's prefill at
+        # half speed.
+        self._threads = default_threads()
         # A daemon thread: a run that fails while the model loads must not wait for the load to finish.
         self._thread = threading.Thread(target=self._load, args=(settings,), name="model-loader", daemon=True)
         self._thread.start()
 
     def _load(self, settings: Settings) -> None:
         try:
-            self._model = build_model(settings)
+            self._model = build_model(settings, threads=self._threads)
         except BaseException as exc:  # handed to the waiting task by result()
             self._error = exc
 

@@ -45,13 +45,15 @@ def load_model(
     device: str | None = None,
     dtype: str | None = None,
     backend: str | None = None,
+    threads: int | None = None,
     **sampling_overrides: Any,
 ) -> Model:
     """Build the model that ``spec`` names; raise JanagentError (one line, with the fix) when it can't.
 
     ``sampling_overrides`` (temperature, top_p, top_k, min_p, max_tokens, seed) replace the model
     profile's defaults in ``model.default_sampling``. ``backend`` (llamacpp, transformers; None: llama.cpp
-    for a GGUF where installed) picks the in-process backend.
+    for a GGUF where installed) picks the in-process backend; ``threads`` is llama.cpp's thread count (None: the
+    cores idle when it loads).
     """
     spec = spec.strip()
     if backend is not None and backend not in BACKENDS:
@@ -75,7 +77,9 @@ def load_model(
             sampling=_sampling(profile.sampling, sampling_overrides),
             calls_tools=profile.calls_tools,
         )
-    local = functools.partial(_load_local, device=device, dtype=dtype, backend=backend, overrides=sampling_overrides)
+    local = functools.partial(
+        _load_local, device=device, dtype=dtype, backend=backend, threads=threads, overrides=sampling_overrides
+    )
     if spec.lower() == SMOLLM2_ALIAS:
         return local(smollm2_gguf_path(), SMOLLM2_ALIAS)
     if spec.lower() in CATALOG:
@@ -126,13 +130,21 @@ def gguf_backend(backend: str | None) -> str:
 
 
 def _load_local(
-    path: Path, name: str, *, device: str | None, dtype: str | None, backend: str | None, overrides: dict[str, Any]
+    path: Path,
+    name: str,
+    *,
+    device: str | None,
+    dtype: str | None,
+    backend: str | None,
+    threads: int | None,
+    overrides: dict[str, Any],
 ) -> Model:
     if path.is_file() and path.suffix == ".gguf" and gguf_backend(backend) == "llamacpp":
         from agent.models.llamacpp_backend import LlamaCppModel
 
         profile = profile_for(f"{name} {path.name}")
-        return LlamaCppModel.load(path, name=name, profile=profile, sampling=_sampling(profile.sampling, overrides))
+        sampling = _sampling(profile.sampling, overrides)
+        return LlamaCppModel.load(path, name=name, profile=profile, sampling=sampling, threads=threads)
     if backend == "llamacpp":
         raise JanagentError(f"--backend llamacpp runs .gguf files; {path} is not one")
     from agent.models.transformers_backend import TransformersModel
