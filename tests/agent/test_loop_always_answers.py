@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from agent.loop import AgentResult, LoopConfig, run_agent
 from agent.models.base import Message, ModelResponse, ToolSpec
-from agent.models.profiles import QWEN25_05B, QWEN25_15B
+from agent.models.profiles import QWEN25_05B, QWEN25_15B, SMOLLM2
 from agent.models.scripted import ScriptedModel
 from agent.models.tool_calls import parse_tool_calls
 from agent.prompts import (
@@ -65,6 +65,19 @@ async def test_the_same_search_over_and_over_is_cut_short() -> None:
     assert len(model.requests) == 3 and model.remaining == 18
     assert "Georges Seurat" in result.answer
     assert final_reason(result) == "the model repeated a call"
+
+
+async def test_a_call_that_leaves_out_an_argument_at_its_default_repeats_the_call_that_gave_it() -> None:
+    # The 0.5B Qwen after the first search of the question (k=5): the same query without k, the tool's default.
+    queries: list[str] = []
+    async with toy_toolbox(queries) as toolbox:
+        model = ScriptedModel([ScriptedModel.call("search", {"query": QUESTION}, "c1"), answers_only_from_results])
+        model.profile = replace(QWEN25_05B)
+        result = await run_agent(QUESTION, model, toolbox)
+    assert queries == [QUESTION]
+    assert [event["data"]["kind"] for event in tool_events(result)] == ["retrieve", "repeated"]
+    assert final_reason(result) == "the model repeated a call"
+    assert result.answer.startswith("Georges Seurat")
 
 
 async def test_calls_the_parser_cannot_read_end_in_an_answer_within_two_turns() -> None:
@@ -163,6 +176,21 @@ async def test_a_retrieve_first_model_that_replies_empty_gets_the_final_answer_t
         result = await run_agent(QUESTION, model, toolbox)
     assert result.answer == "Georges Seurat."
     assert "Georges Seurat was a French painter" in model.requests[1][0][-1]["content"]
+
+
+async def test_a_retrieve_first_reader_profile_goes_straight_to_the_reader_turn() -> None:
+    # SmolLM2's profile: it calls no tools, and it reads best in the reader turn, so after the search of the
+    # question its one turn is that turn (a conversation reply first would only be replaced).
+    async with toy_toolbox() as toolbox:
+        model = ScriptedModel([answers_only_from_results], calls_tools=False)
+        model.profile = replace(SMOLLM2)
+        result = await run_agent(QUESTION, model, toolbox)
+    assert result.answer.startswith("Georges Seurat") and result.error is None
+    assert len(model.requests) == 1
+    assert [m["role"] for m in model.requests[0][0]] == ["system", "user"]
+    assert final_reason(result) == "the model's profile answers from the gathered results"
+    retrieve = next(step for step in records(result) if step["kind"] == "retrieve")
+    assert retrieve["data"]["arguments"] == {"query": QUESTION, "k": 5}
 
 
 async def test_the_rounds_running_out_is_bounded_and_answered() -> None:
