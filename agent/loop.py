@@ -181,14 +181,20 @@ class _Run:
         try:
             self.messages = [*history, {"role": "user", "content": self.question}]
             retrieved = await self.retrieve() if retrieve else False
-            if retrieved and not offered:
+            # A retrieve-first profile that reads best in the reader turn goes straight to it: a reply in the
+            # conversation first would be a wasted turn that the reader turn replaces.
+            straight_to_reader = retrieved and not offered and self.model.profile.reader_answer
+            if retrieved and not offered and not straight_to_reader:
                 # A small model that was asked before it saw the results loses track of the question
                 # (SmolLM2-135M copies the results back); asking again after them gets an answer.
                 self.messages.append({"role": "user", "content": prompts.answer_from_results(self.question)})
             system = config.system_prompt or prompts.system_prompt(has_tools=bool(offered), retrieved=retrieved)
             if config.system_prompt or not offered or self.model.profile.tools_system_prompt:
                 self.messages.insert(0, {"role": "system", "content": system})
-            answer = await (self.tool_rounds(offered) if offered else self.answer_without_tools(1))
+            if straight_to_reader:
+                answer = await self.final_answer(1, READER_REASON)
+            else:
+                answer = await (self.tool_rounds(offered) if offered else self.answer_without_tools(1))
             if not answer:
                 error = "the model gave no answer, even when asked for it without tools"
                 self.emit(len(self.events), ErrorStep(message=error))
