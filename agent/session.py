@@ -134,8 +134,10 @@ class _ModelLoader:
         self._error: BaseException | None = None
         # The idle cores are counted now, before the MCP servers start: counted while they start (each a Python
         # process importing its libraries) they left llama.cpp one thread of two, and the 0.5B Qwen's prefill at
-        # half speed.
-        self._threads = default_threads()
+        # half speed. Counting takes a tenth of a second, so a model served elsewhere is not counted for.
+        spec = settings.model.strip()
+        served = bool(settings.base_url) or spec.startswith(("openai:", SCRIPTED_PREFIX))
+        self._threads = None if served else default_threads()
         # A daemon thread: a run that fails while the model loads must not wait for the load to finish.
         self._thread = threading.Thread(target=self._load, args=(settings,), name="model-loader", daemon=True)
         self._thread.start()
