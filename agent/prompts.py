@@ -85,6 +85,14 @@ def asks_yes_no(question: str) -> bool:
     return bool(words) and words[0].lower() in _YES_NO_OPENERS
 
 
+_ALTERNATIVES = re.compile(r"\bor\b", re.IGNORECASE)
+
+
+def names_alternatives(question: str) -> bool:
+    """Whether ``question`` chooses between things it names ("Which is older, X or Y?")."""
+    return bool(_ALTERNATIVES.search(question))
+
+
 def final_answer_from_results(question: str, results: list[str], *, reasons: bool = False) -> str:
     """The final-answer turn: the gathered results and the question in one user message, no tools offered.
 

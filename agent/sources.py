@@ -111,11 +111,28 @@ def _from_structured(value: Any) -> list[SourcePassage]:
 
 
 def _from_text(text: str) -> list[SourcePassage]:
-    found: list[SourcePassage] = []
+    return [SourcePassage(ref=ref, text=block) for ref, block in result_items(text) if ref is not None]
+
+
+def result_items(text: str) -> list[tuple[str | None, str]]:
+    """A result's items in order, each with its first reference (None for a header or a trailer line)."""
+    items: list[tuple[str | None, str]] = []
     for block in _blocks(text):
         refs = [m.rstrip(".,;:") for m in _URL.findall(block)] or _ID_LINE.findall(block)
-        found.extend(SourcePassage(ref=ref, text=block) for ref in refs[:1])
-    return found
+        items.append((refs[0] if refs else None, block))
+    return items
+
+
+def new_items_only(text: str, seen: set[str], limit: int) -> str:
+    """``text`` with only its first ``limit`` items whose reference is not in ``seen`` (header and trailer kept);
+    "" when it has none: what a later search adds to earlier ones, without their hits again."""
+    items = result_items(text)
+    fresh = [block for ref, block in items if ref is not None and ref not in seen][:limit]
+    if not fresh:
+        return ""
+    first_ref = next(i for i, (ref, _) in enumerate(items) if ref is not None)
+    header = [block for ref, block in items[:first_ref]]
+    return "\n\n".join([*header, *fresh])
 
 
 def _blocks(text: str) -> list[str]:

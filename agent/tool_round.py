@@ -21,7 +21,7 @@ import anyio
 from agent import prompts
 from agent.models.base import Message, ToolCall, ToolSpec
 from agent.models.messages import tool_message
-from agent.sources import SourcePassage
+from agent.sources import SourcePassage, new_items_only, result_items
 from agent.steps import CallKind, StepData, ToolEndStep, ToolStartStep
 from agent.toolbox import Toolbox, ToolResult
 
@@ -90,6 +90,7 @@ class ToolRunner:
         # without k (the tool's default, 5), and that ran as a new call and bought it another turn.
         self._defaults = argument_defaults(toolbox.tools)
         self.passages: list[SourcePassage] = []
+        self._latest_passages = 0  # where the latest result's passages begin in ``passages``
         self.calls_run = 0
         self.model_calls_run = 0  # of those, the model's own (not retrieve-first's)
         self.seconds = 0.0
@@ -152,6 +153,21 @@ class ToolRunner:
             messages.append(self._message(step, invalid, result, "malformed", 0.0))
         return messages
 
+    def narrow_latest(self, seen: set[str], limit: int) -> None:
+        """Keep of the latest gathered result only its first ``limit`` items whose reference is not in ``seen``
+        (all of it goes when none is new), so what is read next is what it added."""
+        if not self.gathered:
+            return
+        narrowed = new_items_only(self.gathered[-1], seen, limit)
+        if narrowed:
+            self.gathered[-1] = narrowed
+        else:
+            self.gathered.pop()
+        # Its passages that are no longer shown are no longer sources or evidence.
+        kept = {ref for ref, _ in result_items(narrowed) if ref is not None}
+        start = self._latest_passages
+        self.passages[start:] = [p for p in self.passages[start:] if p.ref in kept]
+
     def invented_url(self, call: ToolCall) -> str | None:
         """The first URL argument of ``call`` that nothing in the run has shown, else None."""
         for value in call.arguments.values():
@@ -173,6 +189,7 @@ class ToolRunner:
         if kind == "malformed":
             del message["name"]  # there is no tool to name
         elif not result.is_error and kind != "repeated":
+            self._latest_passages = len(self.passages)
             self.passages.extend(result.passages)
             self.gathered.append(content)
             self._known += "\n" + unquote(result.text)

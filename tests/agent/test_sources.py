@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from agent.sources import SourcePassage, passages_from_result, pick_sources
+from agent.sources import SourcePassage, new_items_only, passages_from_result, pick_sources
+from mcp_servers.search.server import SearchResults, format_results
+from mcp_servers.types import SearchHit
 
 SEARCH_TEXT = """Results for "la grande jatte" from local:
 
@@ -61,3 +63,14 @@ def test_a_reference_quoted_in_the_answer_comes_first() -> None:
 def test_an_answer_sharing_nothing_with_the_results_cites_nothing() -> None:
     assert pick_sources("I do not know.", passages_from_result(SEARCH_TEXT)) == []
     assert pick_sources("", passages_from_result(SEARCH_TEXT)) == []
+
+
+def test_a_later_search_keeps_only_the_hits_the_earlier_ones_did_not_bring() -> None:
+    hits = [SearchHit(title=f"T{i}", doc_id=f"d{i}", snippet=f"text {i}", score=1.0 / i) for i in range(1, 6)]
+    text = format_results(SearchResults(query="q", source="local", hits=hits))
+    narrowed = new_items_only(text, {"d1", "d3"}, limit=2)
+    assert narrowed.startswith('Results for "q" from local:')
+    assert "2. T2" in narrowed and "4. T4" in narrowed
+    assert "T1" not in narrowed and "T3" not in narrowed and "T5" not in narrowed
+    assert [p.ref for p in passages_from_result(narrowed)] == ["d2", "d4"]
+    assert new_items_only(text, {f"d{i}" for i in range(1, 6)}, limit=2) == ""
