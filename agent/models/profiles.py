@@ -47,8 +47,9 @@ class ModelProfile:
     # text what else must be searched (``prompts.follow_up_request``) and that query is searched too, so the
     # reader sees a second hop (IRCoT's and self-ask's idea; small models write a query far more reliably than a
     # tool call, and the 1.5B Qwen's own extra calls were repeats of the first search). Not on a yes/no question
-    # (``_Run._wants_follow_up`` in the loop says why). No profile has it yet: measured on the 1.5B, it won on the
-    # set it was tuned on and lost on a held-out one (README, "bench qa").
+    # nor on a choice between named alternatives (``_Run._wants_follow_up`` in the loop says why), and the reader
+    # reads only the hits it added. No profile has it yet: measured on the 1.5B, it won on the set it was tuned on
+    # and, narrowed to its new hits, was even on a held-out one and lost on SQuAD-50 (README, "bench qa").
     follow_up_search: bool = False
     # Hits the retrieve-first search asks for (the loop's ``retrieve_k`` overrides it).
     retrieve_k: int = 3
