@@ -290,8 +290,9 @@ class _Run:
         )
 
     async def follow_up(self, step: int) -> int:
-        """The second hop before the reader turn (profile ``follow_up_search``): the model, shown the results so
-        far, writes what else to search, and that is searched. Returns the step the reader turn takes.
+        """The second hop before the reader turn (``follow_up_search``, the loop config's or the profile's): the
+        model, shown the results so far, writes what else to search, and that is searched; the reader reads only
+        the hits it added (``FOLLOW_UP_NEW_HITS``). Returns the step the reader turn takes.
 
         A reply that is no new query (empty, the question again, one of the results' own references) is skipped.
         """
