@@ -319,8 +319,10 @@ class _Run:
             return step + 1
         call = retrieve_call(spec, query, self.config.retrieve_k or self.model.profile.retrieve_k, FOLLOW_UP_CALL_ID)
         self.messages.append(assistant_message(ModelResponse(tool_calls=[call])))
+        gathered = len(self.tools.gathered)
         self.messages += await self.tools.run(step, [call], [])
-        self.tools.narrow_latest(references, FOLLOW_UP_NEW_HITS)
+        if len(self.tools.gathered) > gathered:  # an error or a repeated call gathers nothing to narrow
+            self.tools.narrow_latest(references, FOLLOW_UP_NEW_HITS)
         return step + 1
 
     async def retrieve(self, step: int = 0) -> bool:

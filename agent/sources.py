@@ -124,8 +124,8 @@ def result_items(text: str) -> list[tuple[str | None, str]]:
 
 
 def new_items_only(text: str, seen: set[str], limit: int) -> str:
-    """``text`` with only its first ``limit`` items whose reference is not in ``seen`` (header and trailer kept);
-    "" when it has none: what a later search adds to earlier ones, without their hits again."""
+    """``text`` with only its first ``limit`` items whose reference is not in ``seen`` (and the header before
+    them); "" when it has none: what a later search adds to earlier ones, without their hits again."""
     items = result_items(text)
     fresh = [block for ref, block in items if ref is not None and ref not in seen][:limit]
     if not fresh:

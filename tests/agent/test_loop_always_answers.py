@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from mcp.server import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
 
 from agent.loop import AgentResult, LoopConfig, run_agent
 from agent.models.base import Message, ModelResponse, ToolSpec
@@ -22,7 +24,9 @@ from agent.prompts import (
     asks_yes_no,
     follow_up_query,
 )
+from agent.toolbox import open_toolbox
 from tests.agent.test_loop import QUESTION, records, tool_events, toy_toolbox
+from tests.agent.toy_servers import PAINTING_HITS, format_hits
 
 SEARCH = ScriptedModel.call("search", {"query": "A Sunday Afternoon on the Island of La Grande Jatte"}, "c1")
 
@@ -400,4 +404,23 @@ async def test_the_reader_reads_only_what_the_second_hop_added() -> None:
         model.profile = FOLLOW_UP
         result = await run_agent(QUESTION, model, toolbox)
     assert queries == [QUESTION, "Seurat pointillism"]
+    assert "Georges Seurat" in result.answer
+
+
+async def test_a_follow_up_search_that_fails_leaves_the_reader_the_first_search() -> None:
+    # A failed second search gathers nothing: what the reader reads must still be the first search's hits.
+    server = MCPServer("flaky")
+
+    @server.tool()
+    def search(query: str, k: int = 5) -> str:
+        """Search the web."""
+        if query != QUESTION:
+            raise ToolError("the search backend is down")
+        return format_hits(PAINTING_HITS[:k])
+
+    async with open_toolbox(servers={"flaky": server}, timeout_s=5) as toolbox:
+        model = ScriptedModel(["A French painter.", 'Search for "Seurat pointillism"', answers_only_from_results])
+        model.profile = FOLLOW_UP
+        result = await run_agent(QUESTION, model, toolbox)
+    assert [event["data"]["is_error"] for event in tool_events(result)] == [False, True]
     assert "Georges Seurat" in result.answer
