@@ -155,9 +155,8 @@ class ToolRunner:
 
     def narrow_latest(self, seen: set[str], limit: int) -> None:
         """Keep of the latest gathered result only its first ``limit`` items whose reference is not in ``seen``
-        (all of it goes when none is new), so what is read next is what it added."""
-        if not self.gathered:
-            return
+        (all of it goes when none is new), so what is read next is what it added. Call it only right after a
+        ``run`` that gathered a result: after an error or a repeat, the latest result is an earlier call's."""
         narrowed = new_items_only(self.gathered[-1], seen, limit)
         if narrowed:
             self.gathered[-1] = narrowed
