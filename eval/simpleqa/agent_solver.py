@@ -83,6 +83,11 @@ class AgentSolver:
             latency_s=time.perf_counter() - started,
             steps=sum(1 for step in _step_dicts(result.steps) if step.get("kind") == "model"),  # model turns
             tool_results=seen_tool_results(_step_dicts(result.steps)),
+            warnings=[
+                str((step.get("data") or {}).get("message") or "")
+                for step in _step_dicts(result.steps)
+                if step.get("kind") == "warning"
+            ],
         )
 
 

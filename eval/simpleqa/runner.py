@@ -151,6 +151,7 @@ async def process_question(question: Question, solver: Solver, judge: Judge, con
         "latency_s": 0.0,
         "tokens": {"prompt_tokens": 0, "completion_tokens": 0},
         "steps": 0,
+        "warnings": [],
         "error": None,
         "solve_attempts": 0,
         "grade_attempts": 0,
@@ -172,6 +173,7 @@ async def process_question(question: Question, solver: Solver, judge: Judge, con
             "completion_tokens": int(output.tokens.get("completion_tokens", 0)),
         },
         steps=output.steps,
+        warnings=list(output.warnings),
         solve_attempts=attempts[0],
         latency_s=time.perf_counter() - started,
     )

@@ -18,6 +18,8 @@ class SolverOutput:
     steps: int = 0
     # The tool results as the model saw them ({"name", "arguments", "text", "is_error"}): bench qa's evidence recall.
     tool_results: list[dict[str, Any]] = field(default_factory=list)
+    # What the loop warned about on the way (a nudge, a skipped or extra search): why an answer came out as it did.
+    warnings: list[str] = field(default_factory=list)
 
 
 class SolverError(RuntimeError):

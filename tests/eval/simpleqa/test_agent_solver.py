@@ -89,3 +89,17 @@ async def test_a_failing_model_is_retried_then_recorded_as_an_error(tmp_path: Pa
     assert record["grade"] is None
     assert "ScriptExhaustedError" in str(record["error"]) and record["solve_attempts"] == 2
     assert outcome.summary["errors"] == 1
+
+
+async def test_what_the_loop_warned_about_is_kept_in_the_record(tmp_path: Path) -> None:
+    # The model answers before searching: the loop's nudge is why the record shows a search it did not ask for.
+    model = ScriptedModel(
+        ["Michio Sugeno.", ScriptedModel.call("search", {"query": "Rosenblatt Award 2010"}), "Sugeno"]
+    )
+    async with open_toolbox(servers={"search": award_server()}, timeout_s=10) as toolbox:
+        solver = AgentSolver(model, toolbox, LoopConfig(max_steps=3), spec="scripted", tools="mcp")
+        await run_benchmark(plan_for(tmp_path / "run"), solver, OfflineGrader())
+
+    [record] = results(tmp_path / "run")
+    assert record["warnings"] == ["answered without searching; nudged to search first"]
+    assert record["tool_calls"] == 1
