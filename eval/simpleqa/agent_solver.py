@@ -72,6 +72,7 @@ class AgentSolver:
         if result.error:
             # The loop never raises; a model or backend failure comes back here and is worth a retry.
             raise SolverError(result.error)
+        steps = _step_dicts(result.steps)
         return SolverOutput(
             answer=result.answer,
             sources=list(result.sources),
@@ -81,12 +82,10 @@ class AgentSolver:
                 "completion_tokens": result.usage.completion_tokens,
             },
             latency_s=time.perf_counter() - started,
-            steps=sum(1 for step in _step_dicts(result.steps) if step.get("kind") == "model"),  # model turns
-            tool_results=seen_tool_results(_step_dicts(result.steps)),
+            steps=sum(1 for step in steps if step.get("kind") == "model"),  # model turns
+            tool_results=seen_tool_results(steps),
             warnings=[
-                str((step.get("data") or {}).get("message") or "")
-                for step in _step_dicts(result.steps)
-                if step.get("kind") == "warning"
+                str((step.get("data") or {}).get("message") or "") for step in steps if step.get("kind") == "warning"
             ],
         )
 
