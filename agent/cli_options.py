@@ -41,6 +41,13 @@ FollowUpOpt = Annotated[
         help="Before the reader turn, search once more for what the model says is missing (default: by model)",
     ),
 ]
+CompareOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--compare/--no-compare",
+        help="Decide 'X or Y' choices by time or count from one search per alternative (default: by model)",
+    ),
+]
 TemperatureOpt = Annotated[
     float | None, typer.Option("--temperature", min=0.0, help="Sampling temperature (0: greedy)")
 ]

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from pydantic import BaseModel, Field
 
 from agent import prompts
+from agent.comparison import Comparison, decide, explained_answer, parse_comparison, read_value
 from agent.context_budget import REMOVED_MARKER, SHORTENED_MARKER, ContextBudget
 from agent.models.base import Message, Model, ModelResponse, Sampling, ToolSpec, Usage
 from agent.models.json_repair import JSONRepairError, iter_json_values
@@ -69,6 +70,9 @@ FOLLOW_UP_TOKENS = 32
 # searches whole (ten hits, the first search's repeated) drew the 1.5B's reader to the wrong entity on held-out
 # questions (README, "bench qa").
 FOLLOW_UP_NEW_HITS = 2
+# Hits each alternative's own search brings to its sub-question: the alternative's name is rare, so its page is
+# among the first; more hits are more years and numbers to pick the wrong one from.
+COMPARE_HITS = 3
 
 
 class LoopConfig(BaseModel):
@@ -89,6 +93,9 @@ class LoopConfig(BaseModel):
     nudge_to_search: bool = Field(default=True, description="One nudge when the model answers before any search")
     follow_up_search: bool | None = Field(
         default=None, description="The second hop before the reader turn; None: the model profile's"
+    )
+    compare_alternatives: bool | None = Field(
+        default=None, description="Choices by time or count decided from one search per alternative; None: profile's"
     )
     max_failed_turns: int = Field(default=2, ge=1, description="Turns in a row of unusable calls before answering")
     final_results_chars: int = Field(default=8000, ge=1, description="Results shown in the final-answer turn")
@@ -257,7 +264,15 @@ class _Run:
         in one user message (measured to work where the tool conversation gave empty replies or repeats)."""
         if self.tools is not None and not self.tools.gathered:
             await self.retrieve(step)  # nothing to answer from yet: search the question first
-        if self._wants_follow_up():
+        comparison = self._comparison()
+        if comparison is not None:
+            before = len(self.tools.gathered) if self.tools is not None else 0
+            answer, step = await self.compare(step, comparison)
+            if answer:
+                return answer
+            if self.tools is not None:  # undecided: the reader reads what it would have read without the comparison
+                del self.tools.gathered[before:]
+        elif self._wants_follow_up():
             step = await self.follow_up(step)
         gathered = self.tools.gathered if self.tools is not None else []
         results = _latest_within(gathered, self.config.final_results_chars)
@@ -272,6 +287,42 @@ class _Run:
         text = strip_thinking(response.text)
         # Offered no tools, a small model may still write a call as text: that is no answer.
         return "" if looks_like_calls(text) else text
+
+    def _comparison(self) -> Comparison | None:
+        """The question as a choice by time or count, when the profile (or the config) decides such choices."""
+        wanted = self.config.compare_alternatives
+        if not (self.model.profile.compare_alternatives if wanted is None else wanted) or self.tools is None:
+            return None
+        return parse_comparison(self.search_query)
+
+    async def compare(self, step: int, comparison: Comparison) -> tuple[str, int]:
+        """Decide a choice between two alternatives by code (agent/comparison.py): for each, its sub-question
+        ("When was X formed?") is searched and read in a reader turn, and the year or number in the two replies is
+        compared. Returns the answer with the two replies before it ("" when a reply gives no single value, or the
+        two are equal) and the step after the last turn."""
+        assert self.tools is not None and self.toolbox is not None
+        spec = find_tool(self.toolbox.tools, self.config.retrieve_tool)
+        if spec is None:
+            return "", step
+        replies: list[str] = []
+        for n, alternative in enumerate(comparison.alternatives, start=1):
+            question = comparison.sub_question(alternative)
+            call = retrieve_call(spec, question, COMPARE_HITS, f"call_compare_{n}")
+            self.messages.append(assistant_message(ModelResponse(tool_calls=[call])))
+            gathered = len(self.tools.gathered)
+            self.messages += await self.tools.run(step, [call], [])
+            request = prompts.final_answer_from_results(question, self.tools.gathered[gathered:])
+            self.emit(step, FinalRequestStep(message=request, reason=f"the choice needs this of {alternative!r}"))
+            messages = [{"role": "system", "content": prompts.RETRIEVED_SYSTEM}, *self.history]
+            response = await self.generate(step, [], [*messages, {"role": "user", "content": request}])
+            replies.append(strip_thinking(response.text))
+            step += 1
+        values = (read_value(replies[0], comparison.measure), read_value(replies[1], comparison.measure))
+        winner = decide(comparison, values)
+        if winner is None:
+            self.emit(step, WarningStep(message=f"the choice stays with the reader: {values[0]} against {values[1]}"))
+            return "", step
+        return explained_answer(comparison, (replies[0], replies[1]), winner), step
 
     def _wants_follow_up(self) -> bool:
         """Whether the reader turn gets a second hop first: the profile asks for one, the run holds one search's

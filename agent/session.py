@@ -40,6 +40,7 @@ def loop_config(settings: Settings) -> LoopConfig:
         context_tokens=settings.context_tokens,
         retrieve_first=settings.retrieve_first,
         follow_up_search=settings.follow_up_search,
+        compare_alternatives=settings.compare_alternatives,
     )
 
 

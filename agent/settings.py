@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     follow_up_search: bool | None = Field(
         default=None, description="A second search the model names before the reader turn; None: by model"
     )
+    compare_alternatives: bool | None = Field(
+        default=None, description="Choices by time or count decided per alternative; None: by model"
+    )
     temperature: float | None = Field(default=None, ge=0)
     top_p: float | None = Field(default=None, gt=0, le=1)
     top_k: int | None = Field(default=None, ge=0)

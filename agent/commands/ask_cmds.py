@@ -15,6 +15,7 @@ import typer
 from agent.cli_options import (
     BackendOpt,
     BaseUrlOpt,
+    CompareOpt,
     FollowUpOpt,
     MaxStepsOpt,
     MaxTokensOpt,
@@ -55,6 +56,7 @@ def ask(
     backend: BackendOpt = None,
     retrieve_first: RetrieveOpt = None,
     follow_up_search: FollowUpOpt = None,
+    compare_alternatives: CompareOpt = None,
     temperature: TemperatureOpt = None,
     top_p: TopPOpt = None,
     top_k: TopKOpt = None,
@@ -114,6 +116,7 @@ def chat(
     backend: BackendOpt = None,
     retrieve_first: RetrieveOpt = None,
     follow_up_search: FollowUpOpt = None,
+    compare_alternatives: CompareOpt = None,
     temperature: TemperatureOpt = None,
     max_tokens: MaxTokensOpt = None,
     no_tools: NoToolsOpt = False,

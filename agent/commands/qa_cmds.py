@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
-from agent.cli_options import FollowUpOpt, GraderApiKeyOpt, GraderBaseUrlOpt
+from agent.cli_options import CompareOpt, FollowUpOpt, GraderApiKeyOpt, GraderBaseUrlOpt
 from eval.qa.datasets import QAFormat
 from eval.qa.solvers import ToolsMode
 from mcp_servers.errors import JanagentError
@@ -62,6 +62,7 @@ def qa(
         bool | None, typer.Option("--retrieve-first/--no-retrieve-first", help="Default: by the model's profile")
     ] = None,
     follow_up_search: FollowUpOpt = None,
+    compare_alternatives: CompareOpt = None,
     temperature: Annotated[float | None, typer.Option(min=0.0, help="Default: the model profile's")] = None,
     top_p: Annotated[float | None, typer.Option(min=0.0, max=1.0)] = None,
     top_k: Annotated[int | None, typer.Option(min=0)] = None,
@@ -99,6 +100,7 @@ def qa(
         max_steps=max_steps,
         retrieve_first=retrieve_first,
         follow_up_search=follow_up_search,
+        compare_alternatives=compare_alternatives,
         temperature=temperature,
         top_p=top_p,
         top_k=top_k,

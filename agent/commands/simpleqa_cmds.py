@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
-from agent.cli_options import FollowUpOpt, GraderApiKeyOpt, GraderBaseUrlOpt
+from agent.cli_options import CompareOpt, FollowUpOpt, GraderApiKeyOpt, GraderBaseUrlOpt
 from eval.simpleqa.grader_choice import TemplateChoice, build_grader
 from eval.simpleqa.grader_choice import grader_identity as _grader_identity
 from mcp_servers.errors import JanagentError
@@ -68,6 +68,7 @@ def simpleqa(
         bool | None, typer.Option("--retrieve-first/--no-retrieve-first", help="Default: by the model's profile")
     ] = None,
     follow_up_search: FollowUpOpt = None,
+    compare_alternatives: CompareOpt = None,
     temperature: Annotated[float | None, typer.Option(min=0.0, help="Default: the model profile's")] = None,
     top_p: Annotated[float | None, typer.Option(min=0.0, max=1.0)] = None,
     top_k: Annotated[int | None, typer.Option(min=0)] = None,

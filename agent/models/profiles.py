@@ -51,6 +51,10 @@ class ModelProfile:
     # reads only the hits it added. No profile has it yet: measured on the 1.5B, it won on the set it was tuned on
     # and, narrowed to its new hits, was even on a held-out one and lost on SQuAD-50 (README, "bench qa").
     follow_up_search: bool = False
+    # True: a choice between two named alternatives by time or count ("Which band formed first, X or Y?") is
+    # decided by code from one sub-question per alternative, each searched and read on its own
+    # (agent/comparison.py); any other question, or a choice the replies do not settle, goes to the reader turn.
+    compare_alternatives: bool = False
     # Hits the retrieve-first search asks for (the loop's ``retrieve_k`` overrides it).
     retrieve_k: int = 3
     # Extra keyword arguments for the chat template (Qwen3's non-thinking switch).

@@ -1,0 +1,129 @@
+"""The loop's comparison path: a choice by time or count decided from one search and one reply per alternative."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+
+from mcp.server import MCPServer
+
+from agent.loop import LoopConfig, run_agent
+from agent.models.base import Message, ToolSpec
+from agent.models.profiles import QWEN25_05B
+from agent.models.scripted import ScriptedModel
+from agent.prompts import FINAL_ANSWER_FORMAT
+from agent.toolbox import Toolbox, open_toolbox
+from eval.qa.answers import short_answer
+from tests.agent.test_loop import records, tool_events
+from tests.agent.toy_servers import format_hits
+
+QUESTION = "Which band formed first, Awolnation or Foo Fighters?"
+BANDS = {
+    "Awolnation": "Awolnation is an American electronic rock band formed in 2009 by Aaron Bruno.",
+    "Foo Fighters": "Foo Fighters are an American rock band formed in Seattle in 1994 by Dave Grohl.",
+}
+
+
+@asynccontextmanager
+async def band_toolbox(queries: list[str]) -> AsyncIterator[Toolbox]:
+    """A search that brings the page of each band the query names (both for the question itself)."""
+    server = MCPServer("bands")
+
+    @server.tool()
+    def search(query: str, k: int = 5) -> str:
+        """Search the web."""
+        queries.append(query)
+        hits = [
+            {"title": name, "url": f"https://en.wikipedia.org/wiki/{name.replace(' ', '_')}", "snippet": text}
+            for name, text in BANDS.items()
+            if name in query
+        ]
+        return format_hits(hits[:k])
+
+    async with open_toolbox(servers={"bands": server}, timeout_s=5) as box:
+        yield box
+
+
+def reads(band: str, reply: str) -> object:
+    """A reader turn for one band's sub-question: it sees that band's page alone, and answers ``reply``."""
+
+    def answer(messages: list[Message], tools: list[ToolSpec]) -> str:
+        assert tools == []
+        request = messages[-1]["content"]
+        assert request.endswith(f"\n\nQuestion: When was {band} formed?\n{FINAL_ANSWER_FORMAT}")
+        assert BANDS[band] in request
+        assert all(text not in request for name, text in BANDS.items() if name != band)
+        return reply
+
+    return answer
+
+
+def reads_the_question(messages: list[Message], tools: list[ToolSpec]) -> str:
+    """The ordinary reader turn: the question over the first search of it, without the sub-searches' hits."""
+    request = messages[-1]["content"]
+    assert tools == [] and request.endswith(f"\n\nQuestion: {QUESTION}\n{FINAL_ANSWER_FORMAT}")
+    assert all(request.count(text) == 1 for text in BANDS.values())
+    return "Awolnation"
+
+
+COMPARING = replace(QWEN25_05B, compare_alternatives=True)
+NOT_COMPARING = replace(QWEN25_05B, compare_alternatives=False)
+
+
+async def test_a_choice_by_time_is_decided_from_one_search_and_one_reply_per_alternative() -> None:
+    queries: list[str] = []
+    async with band_toolbox(queries) as toolbox:
+        model = ScriptedModel([reads("Awolnation", "2009"), reads("Foo Fighters", "Foo Fighters formed in 1994.")])
+        model.profile = COMPARING
+        result = await run_agent(QUESTION, model, toolbox, LoopConfig(max_steps=0))
+    assert queries == [QUESTION, "When was Awolnation formed?", "When was Foo Fighters formed?"]
+    assert [event["data"]["id"] for event in tool_events(result)][1:] == ["call_compare_1", "call_compare_2"]
+    assert result.answer.splitlines() == [
+        "Answer: Foo Fighters",
+        "When was Awolnation formed? 2009",
+        "When was Foo Fighters formed? Foo Fighters formed in 1994.",
+    ]
+    assert short_answer(result.answer) == "Foo Fighters"
+    assert result.error is None and model.remaining == 0
+    assert set(result.sources) >= {"https://en.wikipedia.org/wiki/Foo_Fighters"}
+
+
+async def test_replies_that_do_not_settle_the_choice_leave_it_to_the_reader_over_the_first_search() -> None:
+    queries: list[str] = []
+    async with band_toolbox(queries) as toolbox:
+        model = ScriptedModel([reads("Awolnation", "In the 2000s."), reads("Foo Fighters", "1994"), reads_the_question])
+        model.profile = COMPARING
+        result = await run_agent(QUESTION, model, toolbox, LoopConfig(max_steps=0))
+    assert len(queries) == 3
+    assert result.answer == "Awolnation"
+    warnings = [step["data"]["message"] for step in records(result) if step["kind"] == "warning"]
+    assert warnings == ["the choice stays with the reader: None against 1994.0"]
+
+
+async def test_the_comparison_is_off_by_the_profile_or_the_config() -> None:
+    for profile, wanted in ((NOT_COMPARING, None), (COMPARING, False)):
+        queries: list[str] = []
+        async with band_toolbox(queries) as toolbox:
+            model = ScriptedModel([reads_the_question])
+            model.profile = profile
+            result = await run_agent(QUESTION, model, toolbox, LoopConfig(max_steps=0, compare_alternatives=wanted))
+        assert queries == [QUESTION]
+        assert result.answer == "Awolnation"
+
+
+async def test_a_question_that_is_no_choice_goes_to_the_reader() -> None:
+    queries: list[str] = []
+    async with band_toolbox(queries) as toolbox:
+        model = ScriptedModel(["Dave Grohl"])
+        model.profile = COMPARING
+        result = await run_agent("Who founded Foo Fighters?", model, toolbox, LoopConfig(max_steps=0))
+    assert queries == ["Who founded Foo Fighters?"]
+    assert result.answer == "Dave Grohl"
+
+
+async def test_without_tools_there_is_nothing_to_compare_from() -> None:
+    model = ScriptedModel(["Foo Fighters"])
+    model.profile = COMPARING
+    result = await run_agent(QUESTION, model, None, LoopConfig(max_steps=0))
+    assert result.answer == "Foo Fighters" and model.remaining == 0
