@@ -185,7 +185,7 @@ def read_value(reply: str, measure: Measure) -> float | None:
         return float(years.pop()) if len(years) == 1 else None
     values = set()
     for match in _NUMBER.finditer(reply):
-        if _YEAR.fullmatch(match.group(1)) and measure == "count" and "population" not in reply.lower():
+        if _YEAR.fullmatch(match.group(1)) and "population" not in reply.lower():
             # A year beside a count ("77 species as of 2020") is no count; a lone year-like count is kept below.
             continue
         value = float(match.group(1).replace(",", ""))

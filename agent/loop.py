@@ -29,7 +29,7 @@ from pydantic import BaseModel, Field
 from agent import prompts
 from agent.comparison import Comparison, decide, explained_answer, parse_comparison, read_value
 from agent.context_budget import REMOVED_MARKER, SHORTENED_MARKER, ContextBudget
-from agent.models.base import Message, Model, ModelResponse, Sampling, ToolSpec, Usage
+from agent.models.base import Message, Model, ModelResponse, Sampling, ToolCall, ToolSpec, Usage
 from agent.models.json_repair import JSONRepairError, iter_json_values
 from agent.models.messages import assistant_message
 from agent.models.tool_calls import parse_tool_calls, strip_thinking
@@ -38,6 +38,7 @@ from agent.sources import pick_sources
 from agent.steps import (
     AgentEvent,
     AnswerStep,
+    CallKind,
     ErrorStep,
     FinalRequestStep,
     ModelStep,
@@ -266,12 +267,9 @@ class _Run:
             await self.retrieve(step)  # nothing to answer from yet: search the question first
         comparison = self._comparison()
         if comparison is not None:
-            before = len(self.tools.gathered) if self.tools is not None else 0
             answer, step = await self.compare(step, comparison)
             if answer:
                 return answer
-            if self.tools is not None:  # undecided: the reader reads what it would have read without the comparison
-                del self.tools.gathered[before:]
         elif self._wants_follow_up():
             step = await self.follow_up(step)
         gathered = self.tools.gathered if self.tools is not None else []
@@ -281,10 +279,7 @@ class _Run:
             self.search_query, results, reasons=self.model.profile.reader_reasons
         )
         self.emit(step, FinalRequestStep(message=request, reason=reason))
-        system = {"role": "system", "content": prompts.RETRIEVED_SYSTEM}
-        messages = [system, *self.history, {"role": "user", "content": request}]
-        response = await self.generate(step, [], messages)
-        text = strip_thinking(response.text)
+        text = strip_thinking((await self.without_tools(step, request)).text)
         # Offered no tools, a small model may still write a call as text: that is no answer.
         return "" if looks_like_calls(text) else text
 
@@ -298,29 +293,26 @@ class _Run:
     async def compare(self, step: int, comparison: Comparison) -> tuple[str, int]:
         """Decide a choice between two alternatives by code (agent/comparison.py): for each, its sub-question
         ("When was X formed?") is searched and read in a reader turn, and the year or number in the two replies is
-        compared. Returns the answer with the two replies before it ("" when a reply gives no single value, or the
-        two are equal) and the step after the last turn."""
+        compared. Returns the answer with the two replies after it and the step after the last turn; undecided (a
+        reply gives no single value, or the two are equal), "" and the gathered results as they were before."""
         assert self.tools is not None and self.toolbox is not None
         spec = find_tool(self.toolbox.tools, self.config.retrieve_tool)
         if spec is None:
             return "", step
+        before = len(self.tools.gathered)
         replies: list[str] = []
         for n, alternative in enumerate(comparison.alternatives, start=1):
             question = comparison.sub_question(alternative)
-            call = retrieve_call(spec, question, COMPARE_HITS, f"call_compare_{n}")
-            self.messages.append(assistant_message(ModelResponse(tool_calls=[call])))
-            gathered = len(self.tools.gathered)
-            self.messages += await self.tools.run(step, [call], [])
-            request = prompts.final_answer_from_results(question, self.tools.gathered[gathered:])
+            start = await self.search(step, retrieve_call(spec, question, COMPARE_HITS, f"call_compare_{n}"))
+            request = prompts.final_answer_from_results(question, self.tools.gathered[start:])
             self.emit(step, FinalRequestStep(message=request, reason=f"the choice needs this of {alternative!r}"))
-            messages = [{"role": "system", "content": prompts.RETRIEVED_SYSTEM}, *self.history]
-            response = await self.generate(step, [], [*messages, {"role": "user", "content": request}])
-            replies.append(strip_thinking(response.text))
+            replies.append(strip_thinking((await self.without_tools(step, request)).text))
             step += 1
         values = (read_value(replies[0], comparison.measure), read_value(replies[1], comparison.measure))
         winner = decide(comparison, values)
         if winner is None:
             self.emit(step, WarningStep(message=f"the choice stays with the reader: {values[0]} against {values[1]}"))
+            del self.tools.gathered[before:]  # the reader reads what it would have read without the comparison
             return "", step
         return explained_answer(comparison, (replies[0], replies[1]), winner), step
 
@@ -352,13 +344,8 @@ class _Run:
         if spec is None:
             return step
         request = prompts.follow_up_request(self.search_query, list(dict.fromkeys(self.tools.gathered)))
-        messages = [
-            {"role": "system", "content": prompts.RETRIEVED_SYSTEM},
-            *self.history,
-            {"role": "user", "content": request},
-        ]
         short = self.sampling.model_copy(update={"max_tokens": min(self.sampling.max_tokens, FOLLOW_UP_TOKENS)})
-        response = await self.generate(step, [], messages, short)
+        response = await self.without_tools(step, request, short)
         text = strip_thinking(response.text)
         # Offered no tools, a small model may still write a search call as text: its query is the answer.
         calls = [*response.tool_calls, *parse_tool_calls(text).tool_calls]
@@ -369,10 +356,8 @@ class _Run:
             self.emit(step, WarningStep(message=f"follow-up search skipped: {query!r} is no new query"))
             return step + 1
         call = retrieve_call(spec, query, self.config.retrieve_k or self.model.profile.retrieve_k, FOLLOW_UP_CALL_ID)
-        self.messages.append(assistant_message(ModelResponse(tool_calls=[call])))
-        gathered = len(self.tools.gathered)
-        self.messages += await self.tools.run(step, [call], [])
-        if len(self.tools.gathered) > gathered:  # an error or a repeated call gathers nothing to narrow
+        start = await self.search(step, call)
+        if len(self.tools.gathered) > start:  # an error or a repeated call gathers nothing to narrow
             self.tools.narrow_latest(references, FOLLOW_UP_NEW_HITS)
         return step + 1
 
@@ -386,9 +371,23 @@ class _Run:
             return False
         call = retrieve_call(spec, self.search_query, self.config.retrieve_k or self.model.profile.retrieve_k)
         self.emit(step, RetrieveStep(name=call.name, arguments=call.arguments))
-        self.messages.append(assistant_message(ModelResponse(tool_calls=[call])))
-        self.messages += await self.tools.run(step, [call], [], kind="retrieve")
+        await self.search(step, call, kind="retrieve")
         return True
+
+    async def search(self, step: int, call: ToolCall, kind: CallKind = "call") -> int:
+        """A search the loop makes itself, run as a call in the conversation; returns where its results begin in
+        the gathered results (nothing is gathered from an error or a repeated call)."""
+        assert self.tools is not None
+        self.messages.append(assistant_message(ModelResponse(tool_calls=[call])))
+        start = len(self.tools.gathered)
+        self.messages += await self.tools.run(step, [call], [], kind=kind)
+        return start
+
+    async def without_tools(self, step: int, request: str, sampling: Sampling | None = None) -> ModelResponse:
+        """A turn on ``request`` alone, no tools offered: the retrieved-results system prompt, the conversation
+        before the question (``history``), then the request with the results in it."""
+        system: Message = {"role": "system", "content": prompts.RETRIEVED_SYSTEM}
+        return await self.generate(step, [], [system, *self.history, {"role": "user", "content": request}], sampling)
 
     async def generate(
         self, step: int, tools: list[ToolSpec], messages: list[Message] | None = None, sampling: Sampling | None = None
