@@ -45,7 +45,8 @@ CompareOpt = Annotated[
     bool | None,
     typer.Option(
         "--compare/--no-compare",
-        help="Decide 'X or Y' choices by time or count from one search per alternative (default: by model)",
+        help="Decide 'X or Y' choices by time or count, and 'same nationality/city/...' questions, from one "
+        "search per named thing (default: by model)",
     ),
 ]
 TemperatureOpt = Annotated[

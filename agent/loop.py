@@ -34,6 +34,16 @@ from agent.models.json_repair import JSONRepairError, iter_json_values
 from agent.models.messages import assistant_message
 from agent.models.tool_calls import parse_tool_calls, strip_thinking
 from agent.retrieve_first import RETRIEVE_CALL_ID, find_tool, retrieve_call
+from agent.sameness import (
+    Sameness,
+    decide_same,
+    differ_plainly,
+    facts,
+    has_values,
+    judge_request,
+    parse_sameness,
+    read_judgment,
+)
 from agent.sources import pick_sources
 from agent.steps import (
     AgentEvent,
@@ -74,6 +84,8 @@ FOLLOW_UP_NEW_HITS = 2
 # Hits each alternative's own search brings to its sub-question: the alternative's name is rare, so its page is
 # among the first; more hits are more years and numbers to pick the wrong one from.
 COMPARE_HITS = 3
+# The judging turn of a sameness question answers "yes" or "no".
+JUDGE_TOKENS = 8
 
 
 class LoopConfig(BaseModel):
@@ -96,7 +108,7 @@ class LoopConfig(BaseModel):
         default=None, description="The second hop before the reader turn; None: the model profile's"
     )
     compare_alternatives: bool | None = Field(
-        default=None, description="Choices by time or count decided from one search per alternative; None: profile's"
+        default=None, description="Choices and sameness questions decided from one search per thing; None: profile's"
     )
     max_failed_turns: int = Field(default=2, ge=1, description="Turns in a row of unusable calls before answering")
     final_results_chars: int = Field(default=8000, ge=1, description="Results shown in the final-answer turn")
@@ -267,7 +279,10 @@ class _Run:
             await self.retrieve(step)  # nothing to answer from yet: search the question first
         comparison = self._comparison()
         if comparison is not None:
-            answer, step = await self.compare(step, comparison)
+            if isinstance(comparison, Comparison):
+                answer, step = await self.compare(step, comparison)
+            else:
+                answer, step = await self.same(step, comparison)
             if answer:
                 return answer
         elif self._wants_follow_up():
@@ -283,38 +298,79 @@ class _Run:
         # Offered no tools, a small model may still write a call as text: that is no answer.
         return "" if looks_like_calls(text) else text
 
-    def _comparison(self) -> Comparison | None:
-        """The question as a choice by time or count, when the profile (or the config) decides such choices."""
+    def _comparison(self) -> Comparison | Sameness | None:
+        """The question as a choice by time or count, or as whether two things share an attribute, when the
+        profile (or the config) decides such questions from sub-questions."""
         wanted = self.config.compare_alternatives
         if not (self.model.profile.compare_alternatives if wanted is None else wanted) or self.tools is None:
             return None
-        return parse_comparison(self.search_query)
+        return parse_comparison(self.search_query) or parse_sameness(self.search_query)
 
     async def compare(self, step: int, comparison: Comparison) -> tuple[str, int]:
         """Decide a choice between two alternatives by code (agent/comparison.py): for each, its sub-question
         ("When was X formed?") is searched and read in a reader turn, and the year or number in the two replies is
         compared. Returns the answer with the two replies after it and the step after the last turn; undecided (a
         reply gives no single value, or the two are equal), "" and the gathered results as they were before."""
-        assert self.tools is not None and self.toolbox is not None
-        spec = find_tool(self.toolbox.tools, self.config.retrieve_tool)
-        if spec is None:
-            return "", step
+        assert self.tools is not None
         before = len(self.tools.gathered)
-        replies: list[str] = []
-        for n, alternative in enumerate(comparison.alternatives, start=1):
-            question = comparison.sub_question(alternative)
-            start = await self.search(step, retrieve_call(spec, question, COMPARE_HITS, f"call_compare_{n}"))
-            request = prompts.final_answer_from_results(question, self.tools.gathered[start:])
-            self.emit(step, FinalRequestStep(message=request, reason=f"the choice needs this of {alternative!r}"))
-            replies.append(strip_thinking((await self.without_tools(step, request)).text))
-            step += 1
+        replies, step = await self.ask_each(step, comparison.alternatives, comparison.sub_question, "choice")
+        if replies is None:
+            return "", step
         values = (read_value(replies[0], comparison.measure), read_value(replies[1], comparison.measure))
         winner = decide(comparison, values)
         if winner is None:
             self.emit(step, WarningStep(message=f"the choice stays with the reader: {values[0]} against {values[1]}"))
             del self.tools.gathered[before:]  # the reader reads what it would have read without the comparison
             return "", step
-        return explained_answer(comparison, (replies[0], replies[1]), winner), step
+        return explained_answer(comparison, replies, winner), step
+
+    async def same(self, step: int, sameness: Sameness) -> tuple[str, int]:
+        """Decide whether two things share an attribute (agent/sameness.py): each thing's sub-question ("What is
+        the nationality of X?") is searched and read as in ``compare``; the same year, number or words decide by
+        code; two different wordings by one short judging turn where the profile's model can judge
+        (``judge_sameness``), else by code when they share no word or stem. Returns as ``compare`` does:
+        undecided, "" and the gathered results as they were."""
+        assert self.tools is not None
+        before = len(self.tools.gathered)
+        replies, step = await self.ask_each(step, sameness.things, sameness.sub_question, "question")
+        if replies is None:
+            return "", step
+        verdict = decide_same(sameness, replies)
+        if verdict is None and sameness.measure == "text" and has_values(sameness, replies):
+            if self.model.profile.judge_sameness:
+                request = judge_request(sameness, replies)
+                self.emit(step, FinalRequestStep(message=request, reason="the two facts are worded differently"))
+                short = self.sampling.model_copy(update={"max_tokens": min(self.sampling.max_tokens, JUDGE_TOKENS)})
+                # Alone: under the retrieved-results system prompt the 1.5B judged more pairs the same.
+                judged = await self.generate(step, [], [{"role": "user", "content": request}], short)
+                verdict = read_judgment(strip_thinking(judged.text))
+                step += 1
+            elif differ_plainly(sameness, replies):
+                verdict = "no"
+        if verdict is None:
+            self.emit(step, WarningStep(message="the question stays with the reader: its two facts decide nothing"))
+            del self.tools.gathered[before:]
+            return "", step
+        return f"Answer: {verdict}\n{facts(sameness, replies)}", step
+
+    async def ask_each(
+        self, step: int, names: tuple[str, str], sub_question: Callable[[str], str], what: str
+    ) -> tuple[tuple[str, str] | None, int]:
+        """For each of two names, its sub-question searched (``COMPARE_HITS``) and read in a reader turn of its
+        own. Returns the two replies (None without a search tool) and the step after the last turn."""
+        assert self.tools is not None and self.toolbox is not None
+        spec = find_tool(self.toolbox.tools, self.config.retrieve_tool)
+        if spec is None:
+            return None, step
+        replies: list[str] = []
+        for n, name in enumerate(names, start=1):
+            question = sub_question(name)
+            start = await self.search(step, retrieve_call(spec, question, COMPARE_HITS, f"call_compare_{n}"))
+            request = prompts.final_answer_from_results(question, self.tools.gathered[start:])
+            self.emit(step, FinalRequestStep(message=request, reason=f"the {what} needs this of {name!r}"))
+            replies.append(strip_thinking((await self.without_tools(step, request)).text))
+            step += 1
+        return (replies[0], replies[1]), step
 
     def _wants_follow_up(self) -> bool:
         """Whether the reader turn gets a second hop first: the profile asks for one, the run holds one search's

@@ -42,7 +42,7 @@ class Settings(BaseSettings):
         default=None, description="A second search the model names before the reader turn; None: by model"
     )
     compare_alternatives: bool | None = Field(
-        default=None, description="Choices by time or count decided per alternative; None: by model"
+        default=None, description="Choices and sameness questions decided per named thing; None: by model"
     )
     temperature: float | None = Field(default=None, ge=0)
     top_p: float | None = Field(default=None, gt=0, le=1)

@@ -54,7 +54,12 @@ class ModelProfile:
     # True: a choice between two named alternatives by time or count ("Which band formed first, X or Y?") is
     # decided by code from one sub-question per alternative, each searched and read on its own
     # (agent/comparison.py); any other question, or a choice the replies do not settle, goes to the reader turn.
+    # So is a question on whether two named things share an attribute ("Were X and Y of the same nationality?",
+    # agent/sameness.py).
     compare_alternatives: bool = False
+    # True: two differently worded facts of such a question ("American", "United States") are judged the same or
+    # not by the model in one short turn; False: by code, "no" only when they share no word or stem.
+    judge_sameness: bool = False
     # Hits the retrieve-first search asks for (the loop's ``retrieve_k`` overrides it).
     retrieve_k: int = 3
     # Extra keyword arguments for the chat template (Qwen3's non-thinking switch).
@@ -108,7 +113,7 @@ QWEN25_05B = ModelProfile(
 # 0.404 -> 0.324 and SQuAD-50 0.560 -> 0.548 (README, "bench qa"); a default is chosen by its worst case.
 # It keeps ``compare_alternatives``: HotpotQA-100 0.500 -> 0.525 with it (the loop's first search, then the
 # comparison or the reader turn), HotpotQA's 56 held-out choices 0.512 -> 0.761 (README, "bench qa").
-QWEN25_15B = replace(QWEN25_05B, name="qwen2.5-1.5b", reader_reasons=True)
+QWEN25_15B = replace(QWEN25_05B, name="qwen2.5-1.5b", reader_reasons=True, judge_sameness=True)
 QWEN25 = ModelProfile(name="qwen2.5", sampling=QWEN25_SAMPLING, template_kwargs={})
 DEFAULT = ModelProfile(name="default")
 

@@ -127,3 +127,113 @@ async def test_without_tools_there_is_nothing_to_compare_from() -> None:
     model.profile = COMPARING
     result = await run_agent(QUESTION, model, None, LoopConfig(max_steps=0))
     assert result.answer == "Foo Fighters" and model.remaining == 0
+
+
+SAME_QUESTION = "Were Thomas H. Ince and Joseph McGrath of the same nationality?"
+PEOPLE = {
+    "Thomas H. Ince": "Thomas Harper Ince was an American silent film producer and director.",
+    "Joseph McGrath": "Joseph McGrath is a Scottish film director and writer.",
+}
+
+
+@asynccontextmanager
+async def people_toolbox(queries: list[str]) -> AsyncIterator[Toolbox]:
+    """A search that brings the page of each person the query names (both for the question itself)."""
+    server = MCPServer("people")
+
+    @server.tool()
+    def search(query: str, k: int = 5) -> str:
+        """Search the web."""
+        queries.append(query)
+        hits = [
+            {"title": name, "url": f"https://en.wikipedia.org/wiki/{name.replace(' ', '_')}", "snippet": text}
+            for name, text in PEOPLE.items()
+            if name in query
+        ]
+        return format_hits(hits[:k])
+
+    async with open_toolbox(servers={"people": server}, timeout_s=5) as box:
+        yield box
+
+
+def reads_nationality(person: str, reply: str) -> object:
+    """A reader turn for one person's sub-question: it sees that person's page alone, and answers ``reply``."""
+
+    def answer(messages: list[Message], tools: list[ToolSpec]) -> str:
+        request = messages[-1]["content"]
+        assert tools == []
+        assert request.endswith(f"\n\nQuestion: What is the nationality of {person}?\n{FINAL_ANSWER_FORMAT}")
+        assert PEOPLE[person] in request
+        assert all(text not in request for name, text in PEOPLE.items() if name != person)
+        return reply
+
+    return answer
+
+
+JUDGING = replace(QWEN25_05B, compare_alternatives=True, judge_sameness=True)
+
+
+async def test_a_sameness_question_is_decided_by_code_when_the_words_settle_it() -> None:
+    queries: list[str] = []
+    async with people_toolbox(queries) as toolbox:
+        model = ScriptedModel(
+            [reads_nationality("Thomas H. Ince", "American"), reads_nationality("Joseph McGrath", "American.")]
+        )
+        model.profile = JUDGING  # equal words need no judging turn
+        result = await run_agent(SAME_QUESTION, model, toolbox, LoopConfig(max_steps=0))
+    assert queries == [
+        SAME_QUESTION,
+        "What is the nationality of Thomas H. Ince?",
+        "What is the nationality of Joseph McGrath?",
+    ]
+    assert result.answer.splitlines() == [
+        "Answer: yes",
+        "What is the nationality of Thomas H. Ince? American",
+        "What is the nationality of Joseph McGrath? American.",
+    ]
+    assert short_answer(result.answer) == "yes" and model.remaining == 0
+
+
+async def test_plainly_different_facts_are_a_no_for_a_profile_that_does_not_judge() -> None:
+    async with people_toolbox([]) as toolbox:
+        model = ScriptedModel(
+            [reads_nationality("Thomas H. Ince", "American"), reads_nationality("Joseph McGrath", "Scottish")]
+        )
+        model.profile = COMPARING
+        result = await run_agent(SAME_QUESTION, model, toolbox, LoopConfig(max_steps=0))
+    assert short_answer(result.answer) == "no" and model.remaining == 0
+
+
+async def test_a_judging_profile_asks_the_model_whether_two_wordings_name_one_thing() -> None:
+    def judges(messages: list[Message], tools: list[ToolSpec]) -> str:
+        request = messages[-1]["content"]
+        assert tools == [] and len(messages) == 1  # the two facts alone, no system prompt, no results
+        assert request == 'Is "American" the same nationality as "United States"? Reply with yes or no only.'
+        return "Yes."
+
+    async with people_toolbox([]) as toolbox:
+        model = ScriptedModel([
+            reads_nationality("Thomas H. Ince", "American"), reads_nationality("Joseph McGrath", "United States"), judges
+        ])  # fmt: skip
+        model.profile = JUDGING
+        result = await run_agent(SAME_QUESTION, model, toolbox, LoopConfig(max_steps=0))
+    assert result.answer.splitlines()[0] == "Answer: yes" and model.remaining == 0
+
+
+async def test_an_unreadable_judgment_leaves_the_question_to_the_reader_over_the_first_search() -> None:
+    def reads_the_same_question(messages: list[Message], tools: list[ToolSpec]) -> str:
+        request = messages[-1]["content"]
+        assert request.endswith(f"\n\nQuestion: {SAME_QUESTION}\n{FINAL_ANSWER_FORMAT}")
+        assert all(request.count(text) == 1 for text in PEOPLE.values())  # the sub-searches' hits are gone
+        return "No"
+
+    async with people_toolbox([]) as toolbox:
+        model = ScriptedModel([
+            reads_nationality("Thomas H. Ince", "American"), reads_nationality("Joseph McGrath", "Scots"),
+            "I cannot tell.", reads_the_same_question,
+        ])  # fmt: skip
+        model.profile = JUDGING
+        result = await run_agent(SAME_QUESTION, model, toolbox, LoopConfig(max_steps=0))
+    assert result.answer == "No" and model.remaining == 0
+    warnings = [step["data"]["message"] for step in records(result) if step["kind"] == "warning"]
+    assert warnings == ["the question stays with the reader: its two facts decide nothing"]

@@ -55,3 +55,10 @@ def test_the_command_writes_the_subset_and_reports_a_bad_file(tmp_path: Path, ca
     dataset.write_text("{oops\n", encoding="utf-8")
     assert main(["--dataset", str(dataset), "--out", str(out)]) == 1
     assert capsys.readouterr().err.startswith("error: ")
+
+
+def test_the_same_kind_keeps_the_questions_on_a_shared_attribute() -> None:
+    same = row("Were Ed Wood and Scott Derrickson of the same nationality?", ("Ed Wood", "American.", True))
+    chosen = choice_rows([*ROWS, same], "same")
+    assert [r["question_text"] for r in chosen] == [same["question_text"]]
+    assert {c["title"] for c in chosen[0]["contexts"]} == {"Ed Wood", "Georges Seurat", "Awolnation", "Annie Morton"}
