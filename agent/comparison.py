@@ -206,12 +206,15 @@ def decide(comparison: Comparison, values: tuple[float | None, float | None]) ->
 
 
 def explained_answer(comparison: Comparison, replies: tuple[str, str], winner: str) -> str:
-    """The reply the user sees: the "Answer:" line that is scored, then each sub-question with its reply.
+    """The reply the user sees for a decided choice (``explained``)."""
+    return explained(winner, [comparison.sub_question(name) for name in comparison.alternatives], replies)
+
+
+def explained(answer: str, sub_questions: list[str], replies: tuple[str, str]) -> str:
+    """The reply the user sees for a question decided from sub-questions: the "Answer:" line that is scored, then
+    each sub-question with its reply.
 
     The answer comes first because a short form reads the first "Answer:" lead, and a sub-reply may carry its own.
     """
-    lines = [
-        f"{comparison.sub_question(name)} {' '.join(reply.split())}"
-        for name, reply in zip(comparison.alternatives, replies, strict=True)
-    ]
-    return "\n".join([f"Answer: {winner}", *lines])
+    lines = [f"{question} {' '.join(reply.split())}" for question, reply in zip(sub_questions, replies, strict=True)]
+    return "\n".join([f"Answer: {answer}", *lines])

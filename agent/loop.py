@@ -27,7 +27,7 @@ from collections.abc import Callable
 from pydantic import BaseModel, Field
 
 from agent import prompts
-from agent.comparison import Comparison, decide, explained_answer, parse_comparison, read_value
+from agent.comparison import Comparison, decide, explained, explained_answer, parse_comparison, read_value
 from agent.context_budget import REMOVED_MARKER, SHORTENED_MARKER, ContextBudget
 from agent.models.base import Message, Model, ModelResponse, Sampling, ToolCall, ToolSpec, Usage
 from agent.models.json_repair import JSONRepairError, iter_json_values
@@ -38,7 +38,6 @@ from agent.sameness import (
     Sameness,
     decide_same,
     differ_plainly,
-    facts,
     has_values,
     judge_request,
     parse_sameness,
@@ -351,7 +350,7 @@ class _Run:
             self.emit(step, WarningStep(message="the question stays with the reader: its two facts decide nothing"))
             del self.tools.gathered[before:]
             return "", step
-        return f"Answer: {verdict}\n{facts(sameness, replies)}", step
+        return explained(verdict, [sameness.sub_question(thing) for thing in sameness.things], replies), step
 
     async def ask_each(
         self, step: int, names: tuple[str, str], sub_question: Callable[[str], str], what: str

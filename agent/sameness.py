@@ -210,11 +210,3 @@ def read_judgment(reply: str) -> str | None:
     """The judging turn's verdict, "yes" or "no"; None when its reply opens with neither."""
     word = re.match(r"\W*(yes|no)\b", reply, re.IGNORECASE)
     return word.group(1).lower() if word else None
-
-
-def facts(sameness: Sameness, replies: tuple[str, str]) -> str:
-    """Each sub-question with its reply, one line each."""
-    return "\n".join(
-        f"{sameness.sub_question(thing)} {' '.join(reply.split())}"
-        for thing, reply in zip(sameness.things, replies, strict=True)
-    )

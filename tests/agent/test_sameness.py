@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from agent.comparison import explained
 from agent.sameness import (
     Sameness,
     decide_same,
     differ_plainly,
-    facts,
     has_values,
     judge_request,
     parse_sameness,
@@ -132,8 +132,11 @@ def test_the_judging_turn_names_both_facts_and_the_attribute() -> None:
     ]  # fmt: skip
 
 
-def test_facts_are_each_sub_question_with_its_reply() -> None:
-    assert facts(known(NATIONALITY), ("American", "Scottish\n")).splitlines() == [
+def test_the_reply_is_the_verdict_then_each_sub_question_with_its_reply() -> None:
+    sameness = known(NATIONALITY)
+    sub_questions = [sameness.sub_question(thing) for thing in sameness.things]
+    assert explained("no", sub_questions, ("American", "Scottish\n")).splitlines() == [
+        "Answer: no",
         "What is the nationality of Thomas H. Ince? American",
         "What is the nationality of Joseph McGrath? Scottish",
     ]
