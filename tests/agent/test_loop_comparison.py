@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import replace
 
 from mcp.server import MCPServer
@@ -26,9 +26,9 @@ BANDS = {
 
 
 @asynccontextmanager
-async def band_toolbox(queries: list[str]) -> AsyncIterator[Toolbox]:
-    """A search that brings the page of each band the query names (both for the question itself)."""
-    server = MCPServer("bands")
+async def pages_toolbox(pages: dict[str, str], queries: list[str]) -> AsyncIterator[Toolbox]:
+    """A search that brings the page of each name in ``pages`` the query holds (all of them for the question)."""
+    server = MCPServer("pages")
 
     @server.tool()
     def search(query: str, k: int = 5) -> str:
@@ -36,27 +36,34 @@ async def band_toolbox(queries: list[str]) -> AsyncIterator[Toolbox]:
         queries.append(query)
         hits = [
             {"title": name, "url": f"https://en.wikipedia.org/wiki/{name.replace(' ', '_')}", "snippet": text}
-            for name, text in BANDS.items()
+            for name, text in pages.items()
             if name in query
         ]
         return format_hits(hits[:k])
 
-    async with open_toolbox(servers={"bands": server}, timeout_s=5) as box:
+    async with open_toolbox(servers={"pages": server}, timeout_s=5) as box:
         yield box
 
 
-def reads(band: str, reply: str) -> object:
-    """A reader turn for one band's sub-question: it sees that band's page alone, and answers ``reply``."""
+def band_toolbox(queries: list[str]) -> AbstractAsyncContextManager[Toolbox]:
+    return pages_toolbox(BANDS, queries)
+
+
+def reads_page(pages: dict[str, str], name: str, question: str, reply: str) -> object:
+    """A reader turn for one name's sub-question ``question``: it sees that name's page alone, answers ``reply``."""
 
     def answer(messages: list[Message], tools: list[ToolSpec]) -> str:
-        assert tools == []
         request = messages[-1]["content"]
-        assert request.endswith(f"\n\nQuestion: When was {band} formed?\n{FINAL_ANSWER_FORMAT}")
-        assert BANDS[band] in request
-        assert all(text not in request for name, text in BANDS.items() if name != band)
+        assert tools == [] and request.endswith(f"\n\nQuestion: {question}\n{FINAL_ANSWER_FORMAT}")
+        assert pages[name] in request
+        assert all(text not in request for other, text in pages.items() if other != name)
         return reply
 
     return answer
+
+
+def reads(band: str, reply: str) -> object:
+    return reads_page(BANDS, band, f"When was {band} formed?", reply)
 
 
 def reads_the_question(messages: list[Message], tools: list[ToolSpec]) -> str:
@@ -136,38 +143,12 @@ PEOPLE = {
 }
 
 
-@asynccontextmanager
-async def people_toolbox(queries: list[str]) -> AsyncIterator[Toolbox]:
-    """A search that brings the page of each person the query names (both for the question itself)."""
-    server = MCPServer("people")
-
-    @server.tool()
-    def search(query: str, k: int = 5) -> str:
-        """Search the web."""
-        queries.append(query)
-        hits = [
-            {"title": name, "url": f"https://en.wikipedia.org/wiki/{name.replace(' ', '_')}", "snippet": text}
-            for name, text in PEOPLE.items()
-            if name in query
-        ]
-        return format_hits(hits[:k])
-
-    async with open_toolbox(servers={"people": server}, timeout_s=5) as box:
-        yield box
+def people_toolbox(queries: list[str]) -> AbstractAsyncContextManager[Toolbox]:
+    return pages_toolbox(PEOPLE, queries)
 
 
 def reads_nationality(person: str, reply: str) -> object:
-    """A reader turn for one person's sub-question: it sees that person's page alone, and answers ``reply``."""
-
-    def answer(messages: list[Message], tools: list[ToolSpec]) -> str:
-        request = messages[-1]["content"]
-        assert tools == []
-        assert request.endswith(f"\n\nQuestion: What is the nationality of {person}?\n{FINAL_ANSWER_FORMAT}")
-        assert PEOPLE[person] in request
-        assert all(text not in request for name, text in PEOPLE.items() if name != person)
-        return reply
-
-    return answer
+    return reads_page(PEOPLE, person, f"What is the nationality of {person}?", reply)
 
 
 JUDGING = replace(QWEN25_05B, compare_alternatives=True, judge_sameness=True)
