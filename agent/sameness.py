@@ -26,10 +26,11 @@ _OPENER = re.compile(r"^(?P<verb>are|were|is|was|do|does|did)\s+(?P<body>.+?)\s*
 # " located in the same province", " contain that same number of acts", " both of the same nationality". Case
 # sensitive: its words are lowercase, the names before it are not.
 _SAME = re.compile(
-    r"\s+(?:(?:both|all)\s+)?(?P<words>(?:[a-z]+\s+){0,2}?)(?:the|that)\s+same\s+(?P<attr>[a-z][a-z\s'-]*)$"
+    r"\s+(?:(?:both|all)\s+)?(?P<words>(?:[a-z]+\s+){0,3}?)(?:the|that)\s+same\s+(?P<attr>[a-z][a-z\s'-]*)$"
 )
 # The words of that clause that carry no verb: "singers of", "both of", "in", "from".
-_FILLER = frozenset({"of", "from", "in", "by", "both", "all", "have", "has", "had", "share", "contain", "contains"})
+_FILLER = frozenset({"both", "all", "have", "has", "had", "share", "contain", "contains"})
+_PREPOSITIONS = frozenset({"of", "from", "in", "by", "to", "at", "for", "with", "on", "into", "under"})
 # Who made a thing, by the attribute a question names ("by the same director") or its verb ("directed by").
 _MAKERS = {
     "director": "directed", "directors": "directed", "author": "wrote", "writer": "wrote", "composer": "composed",
@@ -71,30 +72,46 @@ def parse_sameness(question: str) -> Sameness | None:
     clause = _SAME.search(body)
     if clause is None:
         return None
-    # The regex takes up to two lowercase words before "the same"; a word that is no verb, filler or plural
-    # noun ("singers") belongs to the second name, with those before it ("Le roi malgré lui contain that same").
-    words = clause["words"].split()
-    while words and not all(map(_clause_word, words)):
-        words = words[1:]
+    do = opener["verb"].lower() in {"do", "does", "did"}
+    words, verb = _clause(clause["words"].split(), do)
+    # The words of the regex's clause that are not the clause's belong to the second name ("Le roi malgré lui").
     moved = clause["words"].split()[: len(clause["words"].split()) - len(words)]
     cut = clause.start("words") + len(" ".join(moved)) if moved else clause.start()
     things = _things(body[:cut])
     if things is None:
         return None
-    past = opener["verb"].lower() in {"were", "was", "did"}
-    verbs = [word for word in words if word not in _FILLER]
-    # "singers of the same nationality": a plural noun is what the things are, no verb.
-    verb = verbs[-1] if verbs and (verbs[-1].endswith(("ed", "en")) or verbs[-1] in _IRREGULAR) else None
     attribute = " ".join(clause["attr"].split())
-    built = _template(attribute, verb, words, past)
+    built = _template(attribute, verb, words, opener["verb"].lower())
     if built is None:
         return None
     measure, template = built
     return Sameness(things, measure, attribute, template)
 
 
+def _clause(words: list[str], do: bool) -> tuple[list[str], str | None]:
+    """The clause's own words among the up to three lowercase ones before "the same", and its verb, if any.
+
+    After "do"/"did" the clause is a bare verb and its prepositions ("Did X and Y play for the same team?");
+    after "are"/"were", fillers, participles and plural nouns ("singers of", "signed to", "located in"). Words
+    before those belong to the second name."""
+    if do:
+        end = len(words)
+        while end > 0 and words[end - 1] in _PREPOSITIONS:
+            end -= 1
+        if end == 0:
+            return words, None
+        words = words[end - 1 :]
+        return words, None if words[0] in _FILLER else words[0]
+    while words and not all(map(_clause_word, words)):
+        words = words[1:]
+    # "singers of the same nationality": a plural noun is what the things are, no verb.
+    verbs = [word for word in words if word not in _FILLER and word not in _PREPOSITIONS]
+    participle = verbs[-1] if verbs and (verbs[-1].endswith(("ed", "en")) or verbs[-1] in _IRREGULAR) else None
+    return words, participle
+
+
 def _clause_word(word: str) -> bool:
-    return word in _FILLER or word in _IRREGULAR or word.endswith(("ed", "en", "s"))
+    return word in _FILLER or word in _PREPOSITIONS or word in _IRREGULAR or word.endswith(("ed", "en", "s"))
 
 
 def _things(text: str) -> tuple[str, str] | None:
@@ -127,9 +144,12 @@ def _clean(name: str) -> str:
     return re.sub(r"^(?:the|a|an)\s+", "", name)
 
 
-def _template(attr: str, verb: str | None, words: list[str], past: bool) -> tuple[SameMeasure, str] | None:
-    """The measure and the sub-question for the attribute ``attr`` ("nationality", "number of acts")."""
+def _template(attr: str, verb: str | None, words: list[str], opener: str) -> tuple[SameMeasure, str] | None:
+    """The measure and the sub-question for the attribute ``attr`` ("nationality", "number of acts"), given the
+    clause's verb ("located", "play"), its words and the question's opening verb."""
+    past = opener in {"were", "was", "did"}
     be = "was" if past else "is"
+    preposition = next((word for word in reversed(words) if word in _PREPOSITIONS), None)
     if attr == "nationality":
         return "text", "What is the nationality of {}?"
     count = re.fullmatch(r"number of ([a-z'-]+s)", attr)
@@ -142,12 +162,14 @@ def _template(attr: str, verb: str | None, words: list[str], past: bool) -> tupl
         return "text", f"Who {maker} {{}}?"
     if attr in _PERSON:
         return None  # "by the same person" without a verb: made how?
+    if verb is not None and opener in {"do", "does", "did"}:
+        # "Did X and Y play for the same team?" -> "What team did X play for?"
+        return "text", " ".join(["What", attr, opener, "{}", *words]) + "?"
     if verb is not None:
-        return "text", f"In which {attr} {be} {{}} {verb}?"
-    if words and words[-1] == "from":
-        return "text", f"What {attr} {be} {{}} from?"
-    if words and words[-1] == "in":
-        return "text", f"What {attr} {be} {{}} in?"
+        # "located in" -> "In which province is X located?"; "signed to" -> "To which label was X signed?"
+        return "text", f"{(preposition or 'in').capitalize()} which {attr} {be} {{}} {verb}?"
+    if preposition in {"from", "in"} and words[-1] == preposition:
+        return "text", f"What {attr} {be} {{}} {preposition}?"
     return "text", f"What is the {attr} of {{}}?"
 
 

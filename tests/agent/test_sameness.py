@@ -44,6 +44,18 @@ from agent.sameness import (
          "When was The Bomb released?"),
         ("Are Parents and Madame Figaro published in the same country?", ("Parents", "Madame Figaro"), "text",
          "In which country is Parents published?"),
+        # Wordings the sample does not hold: a bare verb after "did", a participle with its own preposition.
+        ("Did Pele and Garrincha play for the same team?", ("Pele", "Garrincha"), "text",
+         "What team did Pele play for?"),
+        ("Did Lennon and McCartney attend the same school?", ("Lennon", "McCartney"), "text",
+         "What school did Lennon attend?"),
+        ("Were The Beatles and The Who signed to the same label?", ("The Beatles", "The Who"), "text",
+         "To which label was The Beatles signed?"),
+        ("Were Abbey Road and Let It Be recorded at the same studio?", ("Abbey Road", "Let It Be"), "text",
+         "At which studio was Abbey Road recorded?"),
+        ("Do Tom Hanks and Meg Ryan share the same nationality?", ("Tom Hanks", "Meg Ryan"), "text",
+         "What is the nationality of Tom Hanks?"),
+        ("Were Bach and Handel born in the same year?", ("Bach", "Handel"), "time", "When was Bach born?"),
     ],
 )  # fmt: skip
 def test_questions_on_a_shared_attribute_are_read(
