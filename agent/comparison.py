@@ -134,6 +134,12 @@ def _alternatives(text: str) -> tuple[str, str] | None:
         while start < len(words) and words[start][0].islower():
             start += 1
         first = " ".join(words[start:])
+    return named_pair(first, second)
+
+
+def named_pair(first: str, second: str) -> tuple[str, str] | None:
+    """Two names as a question writes them, cleaned (``_clean``); None when one is empty, both are the same, or
+    one is too long to be a name (more than 12 words)."""
     first, second = _clean(first), _clean(second)
     if not first or not second or first.casefold() == second.casefold():
         return None

@@ -17,7 +17,7 @@ import string
 from dataclasses import dataclass
 from typing import Literal
 
-from agent.comparison import read_value
+from agent.comparison import named_pair, read_value
 
 SameMeasure = Literal["time", "count", "text"]
 
@@ -131,17 +131,7 @@ def _things(text: str) -> tuple[str, str] | None:
     parts = re.split(r"\s+and\s+", " ".join(words[start:]))
     if len(parts) != 2:
         return None
-    first, second = (_clean(part) for part in parts)
-    if not first or not second or first.casefold() == second.casefold():
-        return None
-    if len(first.split()) > 12 or len(second.split()) > 12:
-        return None
-    return first, second
-
-
-def _clean(name: str) -> str:
-    name = name.strip().strip("\"'“”‘’").strip()
-    return re.sub(r"^(?:the|a|an)\s+", "", name)
+    return named_pair(parts[0], parts[1])
 
 
 def _template(attr: str, verb: str | None, words: list[str], opener: str) -> tuple[SameMeasure, str] | None:
