@@ -36,7 +36,12 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
 
 
 def qa(
-    dataset: Annotated[Path, typer.Option(help="HotpotQA jsonl (IRCoT), SQuAD v1.1 json or SimpleQA csv")],
+    dataset: Annotated[
+        Path,
+        typer.Option(
+            help="multi-hop jsonl or json list (HotpotQA, 2Wiki, MuSiQue; IRCoT or official form), SQuAD v1.1 json or SimpleQA csv"
+        ),
+    ],
     dataset_format: Annotated[
         QAFormat | None, typer.Option("--format", help="Dataset format (default: from the file name)")
     ] = None,

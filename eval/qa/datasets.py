@@ -1,4 +1,7 @@
-"""The question sets of ``bench qa``: HotpotQA (IRCoT jsonl), SQuAD v1.1 (dev-v1.1.json) and SimpleQA (CSV).
+"""The question sets of ``bench qa``: multi-hop sets, SQuAD v1.1 (dev-v1.1.json) and SimpleQA (CSV).
+
+Multi-hop (``--format hotpotqa``): HotpotQA, 2WikiMultihopQA and MuSiQue, in IRCoT's processed jsonl or their
+official files (``eval.qa.multihop`` reads every form).
 
 Every question becomes a ``QAQuestion``: the harness's ``Question`` with all gold answers and its evidence.
 HotpotQA and SQuAD bring their evidence paragraphs; the paragraphs of the whole file, deduplicated, are the
@@ -16,6 +19,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from eval.qa.multihop import read_records
 from eval.simpleqa.dataset import Question, file_sha256, load_dataset
 from mcp_servers.errors import JanagentError
 from mcp_servers.types import Document
@@ -57,15 +61,27 @@ def passage_id(fmt: QAFormat, title: str, text: str) -> str:
 
 
 def detect_format(path: Path) -> QAFormat:
-    """Tell the formats apart by the file: .csv is SimpleQA, .jsonl HotpotQA, a JSON object with data SQuAD."""
+    """Tell the formats apart by the file: .csv is SimpleQA, .jsonl multi-hop, .json SQuAD or a multi-hop list.
+
+    A .json file that opens with ``[`` is a list of records (the official HotpotQA and 2Wiki files); any other
+    .json file is SQuAD's ``{"data": [...]}``.
+    """
     name = path.name.lower()
     if name.endswith(".csv"):
         return QAFormat.SIMPLEQA
     if name.endswith(".jsonl"):
         return QAFormat.HOTPOTQA
     if name.endswith(".json"):
-        return QAFormat.SQUAD
+        return QAFormat.HOTPOTQA if _opens_a_list(path) else QAFormat.SQUAD
     raise JanagentError(f"cannot tell the format of {path}: pass --format hotpotqa, squad or simpleqa")
+
+
+def _opens_a_list(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(4096).lstrip().startswith(b"[")
+    except OSError:
+        return False  # a missing file is reported by the loader
 
 
 def load_qa_dataset(path: Path, fmt: QAFormat | None = None) -> QADataset:
@@ -99,33 +115,17 @@ class _Corpus:
 def _load_hotpotqa(path: Path) -> tuple[list[QAQuestion], list[Document]]:
     corpus = _Corpus(QAFormat.HOTPOTQA)
     questions: list[QAQuestion] = []
-    with path.open(encoding="utf-8") as handle:
-        for line_number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                answers = tuple(
-                    str(span) for obj in row["answers_objects"] for span in obj.get("spans", []) if str(span).strip()
-                )
-                evidence = tuple(
-                    corpus.add(str(ctx["title"]), str(ctx["paragraph_text"]))
-                    for ctx in row["contexts"]
-                    if ctx.get("is_supporting")
-                )
-                for ctx in row["contexts"]:  # distractors are part of the corpus too
-                    corpus.add(str(ctx["title"]), str(ctx["paragraph_text"]))
-                problem = str(row["question_text"])
-                question_id = str(row.get("question_id", line_number))
-            except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
-                raise JanagentError(
-                    f"{path}:{line_number}: not an IRCoT HotpotQA record "
-                    "(question_text, answers_objects[].spans, contexts[].title/paragraph_text/is_supporting): "
-                    f"{type(exc).__name__}: {exc}"
-                ) from exc
-            if not answers:
-                raise JanagentError(f"{path}:{line_number}: question {question_id} has no answer span")
-            questions.append(_question(len(questions), problem, answers, evidence, {"id": question_id}))
+    for where, record in read_records(path):
+        if record is None:
+            continue
+        # Gold paragraphs first, then every paragraph: distractors are part of the corpus too.
+        evidence = tuple(corpus.add(p.title, p.text) for p in record.paragraphs if p.supporting)
+        for paragraph in record.paragraphs:
+            corpus.add(paragraph.title, paragraph.text)
+        question_id = record.question_id or str(len(questions) + 1)
+        if not record.answers:
+            raise JanagentError(f"{where}: question {question_id} has no answer")
+        questions.append(_question(len(questions), record.question, record.answers, evidence, {"id": question_id}))
     return questions, list(corpus.documents.values())
 
 

@@ -51,7 +51,7 @@ def test_the_format_is_told_by_the_file_name() -> None:
 def test_a_malformed_line_is_a_one_line_error_naming_the_line(tmp_path: Path) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_text('{"question_text": "q?"}\n', encoding="utf-8")
-    with pytest.raises(JanagentError, match=r"bad.jsonl:1: not an IRCoT HotpotQA record"):
+    with pytest.raises(JanagentError, match=r"bad.jsonl:1: not a multi-hop record in a known form"):
         load_qa_dataset(path)
     with pytest.raises(JanagentError, match="does not exist"):
         load_qa_dataset(tmp_path / "missing.jsonl")
