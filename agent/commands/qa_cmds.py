@@ -113,9 +113,14 @@ def qa(
         seed=model_seed,
     )
     data = load_qa_dataset(dataset, dataset_format)
-    if data.format is QAFormat.SIMPLEQA and index is None and tools is not ToolsMode.none:
+    if not data.passages and index is None and tools is not ToolsMode.none:
+        what = (
+            "SimpleQA brings no corpus"
+            if data.format is QAFormat.SIMPLEQA
+            else f"{data.path.name} brings no paragraphs"
+        )
         raise JanagentError(
-            "SimpleQA brings no corpus: pass --index NAME (e.g. build Simple English Wikipedia with "
+            f"{what}: pass --index NAME (e.g. build Simple English Wikipedia with "
             "`janagent index add ../shared/data/simplewiki-2021/simplewiki.jsonl.gz --index simplewiki`)"
         )
     index_name = index or default_index_name(data)
@@ -247,16 +252,26 @@ def _judge_identity(data: QADataset, grader: str, grader_base_url: str | None) -
 
 
 def _prepare_index(data: QADataset, index_name: str, *, given: bool) -> None:
-    """Build (or reuse) the dataset's index; for SimpleQA check that the named index exists and is not empty."""
-    if data.format is QAFormat.SIMPLEQA or (given and not data.passages):
-        from mcp_servers.index import open_index
+    """Build (or reuse) the dataset's index; for SimpleQA, or a user's own index, check that it is not empty."""
+    from eval.qa.corpus import built_from_questions, ensure_dataset_index
+    from mcp_servers.index import open_index
 
+    if data.format is QAFormat.SIMPLEQA or (given and not data.passages):
         if open_index(index_name).stats().documents == 0:
             raise JanagentError(
                 f"index {index_name!r} is empty or missing; build it with `janagent index add PATH --index {index_name}`"
             )
         return
-    from eval.qa.corpus import ensure_dataset_index
+    if given and not built_from_questions(index_name):
+        documents = open_index(index_name).stats().documents
+        if documents:
+            # A user's own index (a Wikipedia copy, say): the questions are asked over it as it is, open-domain.
+            err_console.print(
+                f"index {index_name}: {documents:,} documents, searched as it is "
+                f"(the {len(data.passages):,} paragraphs of {data.path.name} are not added to it)",
+                highlight=False,
+            )
+            return
 
     err_console.print(
         f"index {index_name}: checking ({len(data.passages)} paragraphs in {data.path.name})", highlight=False

@@ -44,6 +44,11 @@ def default_index_name(dataset: QADataset) -> str:
     return f"qa-{dataset.format}-{stem}"[:64]
 
 
+def built_from_questions(name: str) -> bool:
+    """Whether index ``name`` was built by ``ensure_dataset_index`` (and so may be rebuilt from another file)."""
+    return _marker_path(name).is_file()
+
+
 def _marker_path(name: str) -> Path:
     return cache_dir() / "qa-indexes" / f"{name}.json"
 
@@ -91,8 +96,16 @@ def ensure_dataset_index(
     marker = _marker_path(name)
     wanted = _marker_for(dataset)
     index = open_local_index(name, embedder=embedder)
-    if _matches(_read_marker(marker), wanted) and index.stats().documents == len(dataset.passages):
+    stored = _read_marker(marker)
+    existing = index.stats().documents
+    if _matches(stored, wanted) and existing == len(dataset.passages):
         return DatasetIndex(name=name, documents=len(dataset.passages), built=False)
+    if existing and stored is None:
+        # Only an index this module built (it has a marker) is a cache to rebuild; any other is a user's.
+        raise JanagentError(
+            f"index {name!r} holds {existing:,} documents that were not built from a question file; "
+            "it is not replaced (search it as it is with `bench qa --index`, or pick another name)"
+        )
     started = time.perf_counter()
     marker.unlink(missing_ok=True)  # until the build succeeds, the index is not this dataset's
     remove_index(name)

@@ -9,7 +9,9 @@ distributed, so a user's own copy of a set runs as it is:
   ``[title, [sentences]]`` pairs, ``supporting_facts`` as ``[title, sentence index]`` pairs);
 - the official MuSiQue files (``question``, ``answer``, ``answer_aliases``, ``paragraphs[]`` with
   ``title`` / ``paragraph_text`` / ``is_supporting``; a record marked ``answerable: false`` is skipped, as
-  SQuAD 2.0's unanswerable questions are: this benchmark measures answers in reach).
+  SQuAD 2.0's unanswerable questions are: this benchmark measures answers in reach);
+- questions with answers and no paragraphs (``question`` and ``answer``, ``answers`` or ``golden_answers``, as
+  FlashRAG ships open-domain sets): they bring no corpus, so they run over an index given by ``--index``.
 
 A file is JSON lines, or one JSON list of records (how the official HotpotQA and 2Wiki files come).
 """
@@ -26,7 +28,7 @@ from mcp_servers.errors import JanagentError
 
 FORMS = (
     "IRCoT (question_text, answers_objects, contexts), official HotpotQA/2Wiki (question, answer, context, "
-    "supporting_facts) or official MuSiQue (question, answer, paragraphs)"
+    "supporting_facts), official MuSiQue (question, answer, paragraphs) or question with answer/answers/golden_answers"
 )
 
 
@@ -97,7 +99,9 @@ def parse_record(raw: Any) -> MultihopRecord | None:
         return None
     if "paragraphs" in raw:
         return _musique(raw)
-    return _hotpotqa_official(raw)
+    if "context" in raw:
+        return _hotpotqa_official(raw)
+    return _bare(raw)
 
 
 def _ircot(raw: dict[str, Any]) -> MultihopRecord:
@@ -138,6 +142,20 @@ def _hotpotqa_official(raw: dict[str, Any]) -> MultihopRecord:
         paragraphs.append(Paragraph(str(title), text, str(title) in supporting))
     question_id = str(raw.get("_id", raw.get("id", "")))
     return MultihopRecord(question_id, str(raw["question"]), _answers([str(raw["answer"])]), tuple(paragraphs))
+
+
+def _bare(raw: dict[str, Any]) -> MultihopRecord:
+    """A question with its answers and no paragraphs (FlashRAG's jsonl, open-domain sets): asked over --index."""
+    answers: list[str] = []
+    for key in ("answer", "answers", "golden_answers"):
+        value = raw.get(key)
+        if isinstance(value, str):
+            answers.append(value)
+        elif isinstance(value, list):
+            answers += [str(item) for item in value]
+    if not any(key in raw for key in ("answer", "answers", "golden_answers")):
+        raise KeyError("answer")
+    return MultihopRecord(str(raw.get("_id", raw.get("id", ""))), str(raw["question"]), _answers(answers), ())
 
 
 def _answers(answers: list[str]) -> tuple[str, ...]:

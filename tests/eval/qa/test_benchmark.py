@@ -211,6 +211,17 @@ def test_the_dataset_index_is_built_once_and_rebuilt_when_the_file_changes(
     assert open_local_index(rebuilt.name, embedder=embedder).stats().documents == 4
 
 
+def test_an_index_the_benchmark_did_not_build_is_never_replaced(tmp_path: Path, embedder: HashingEmbedder) -> None:
+    from mcp_servers.errors import JanagentError
+    from mcp_servers.types import Document
+
+    mine = open_local_index("my-wiki", embedder=embedder)
+    mine.add_documents([Document(id="w1", title="Fredville", text="Fredville is a city.")])
+    with pytest.raises(JanagentError, match="not built from a question file; it is not replaced"):
+        ensure_dataset_index(load_qa_dataset(write_hotpotqa(tmp_path / "dev.jsonl")), "my-wiki", embedder=embedder)
+    assert [h.doc_id for h in open_local_index("my-wiki", embedder=embedder).search("Fredville")] == ["w1"]
+
+
 def test_the_index_is_named_after_the_file_without_its_extension(tmp_path: Path) -> None:
     from eval.qa.datasets import QAFormat
 

@@ -119,6 +119,44 @@ def test_simpleqa_without_an_index_is_a_one_line_error(shared_data: Path, tmp_pa
     assert "SimpleQA brings no corpus: pass --index NAME" in str(result.exception)
 
 
+def test_questions_without_paragraphs_need_an_index_and_run_over_it(dataset_path: Path, tmp_path: Path) -> None:
+    bare = tmp_path / "open.jsonl"
+    bare.write_text(
+        "".join(
+            json.dumps({"id": f"b{i}", "question": q, "golden_answers": [a]}) + "\n"
+            for i, (q, a, _, _) in enumerate(FACTS[:2])
+        ),
+        encoding="utf-8",
+    )
+    model = scripted(tmp_path, [FACTS[0][1], FACTS[1][1]])
+    missing = CliRunner().invoke(app, ["bench", "qa", "--dataset", str(bare), "--model", model, "--tools", "retrieve"])
+    assert missing.exit_code != 0
+    assert "open.jsonl brings no paragraphs: pass --index NAME" in str(missing.exception)
+
+    # A user's own index (here: the paragraphs of another file, built by `bench qa` under another name first).
+    built = bench_qa("--dataset", str(dataset_path), "--model", scripted(tmp_path, ["x"], "m2.json"), "--tools",
+                     "retrieve", "--limit", "1", "--out", str(tmp_path / "first"))  # fmt: skip
+    assert built.exit_code == 0, built.output
+    result = bench_qa("--dataset", str(bare), "--model", model, "--tools", "retrieve",
+                      "--index", "qa-hotpotqa-dev_subsampled", "--out", str(tmp_path / "run"))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert (summary["n"], summary["f1"], summary["tool_calls_per_question"]) == (2, 1.0, 1.0)
+
+
+def test_a_users_index_given_with_a_file_of_paragraphs_is_searched_as_it_is(dataset_path: Path, tmp_path: Path) -> None:
+    from mcp_servers.index import open_local_index
+    from mcp_servers.types import Document
+
+    open_local_index("my-wiki").add_documents([Document(id="w1", title="Fredville", text="Fredville is a city.")])
+    model = scripted(tmp_path, ["Fredville"])
+    result = bench_qa("--dataset", str(dataset_path), "--model", model, "--tools", "retrieve", "--limit", "1",
+                      "--index", "my-wiki", "--out", str(tmp_path / "run"))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "index my-wiki: 1 documents, searched as it is" in result.stderr
+    assert open_local_index("my-wiki").stats().documents == 1  # nothing of the file was added
+
+
 def test_qa_rescore_scores_stored_answers_again_without_running_the_model(dataset_path: Path, tmp_path: Path) -> None:
     # Without --limit the questions run in file order, so each scripted reply meets the question it is for.
     replies = ["The capital city of Freedonia is Fredville.", "Yes, the Glimmer River.", *["I do not know."] * 4]
