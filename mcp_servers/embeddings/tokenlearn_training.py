@@ -88,9 +88,16 @@ def corpus_passages(path: Path, limit: int, *, seed: int = 0) -> list[str]:
 def _sentence_transformer(teacher_dir: Path) -> Any:
     require("sentence_transformers", "distill")
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
 
-    # A local folder: sentence-transformers reads it as is (a plain HF folder gets mean pooling).
-    model = SentenceTransformer(str(teacher_dir), device="cpu", local_files_only=True)
+    # A local folder: sentence-transformers reads it as is (a plain HF folder gets mean pooling). Its load
+    # report ("embeddings.position_ids | UNEXPECTED") is noise to a user; the encoding bar stays.
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    try:
+        model = SentenceTransformer(str(teacher_dir), device="cpu", local_files_only=True)
+    finally:
+        hf_logging.set_verbosity(verbosity)
     model.max_seq_length = min(model.max_seq_length or _TEACHER_MAX_TOKENS, _TEACHER_MAX_TOKENS)
     return model
 
