@@ -267,7 +267,7 @@ def _prepare_index(data: QADataset, index_name: str, *, given: bool) -> None:
         if documents:
             # A user's own index (a Wikipedia copy, say): the questions are asked over it as it is, open-domain.
             err_console.print(
-                f"index {index_name}: {documents:,} documents, searched as it is "
+                f"index {index_name}: {documents:,} document{'' if documents == 1 else 's'}, searched as it is "
                 f"(the {len(data.passages):,} paragraphs of {data.path.name} are not added to it)",
                 highlight=False,
             )

@@ -153,7 +153,7 @@ def test_a_users_index_given_with_a_file_of_paragraphs_is_searched_as_it_is(data
     result = bench_qa("--dataset", str(dataset_path), "--model", model, "--tools", "retrieve", "--limit", "1",
                       "--index", "my-wiki", "--out", str(tmp_path / "run"))  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "index my-wiki: 1 documents, searched as it is" in result.stderr
+    assert "index my-wiki: 1 document, searched as it is" in result.stderr
     assert open_local_index("my-wiki").stats().documents == 1  # nothing of the file was added
 
 
