@@ -79,7 +79,7 @@ def detect_format(path: Path) -> QAFormat:
 def _opens_a_list(path: Path) -> bool:
     try:
         with path.open("rb") as handle:
-            return handle.read(4096).lstrip().startswith(b"[")
+            return handle.read(4096).removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"[")
     except OSError:
         return False  # a missing file is reported by the loader
 

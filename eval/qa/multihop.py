@@ -66,7 +66,8 @@ def read_records(path: Path) -> Iterator[tuple[str, MultihopRecord | None]]:
 
 def _raw_records(path: Path) -> Iterator[tuple[str, Any]]:
     try:
-        with path.open(encoding="utf-8") as handle:
+        # utf-8-sig: a file saved with a byte-order mark reads as one without.
+        with path.open(encoding="utf-8-sig") as handle:
             head = handle.read(4096).lstrip()
             handle.seek(0)
             if head.startswith("["):

@@ -37,7 +37,7 @@ MUSIQUE = {
 
 def test_the_official_hotpotqa_list_is_read_with_its_supporting_paragraphs(tmp_path: Path) -> None:
     path = tmp_path / "hotpot_dev_distractor_v1.json"
-    path.write_text(json.dumps([OFFICIAL_HOTPOTQA]), encoding="utf-8")
+    path.write_text(json.dumps([OFFICIAL_HOTPOTQA]), encoding="utf-8-sig")  # with a byte-order mark
     assert detect_format(path) is QAFormat.HOTPOTQA
     data = load_qa_dataset(path)
     (question,) = data.questions
