@@ -19,7 +19,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from eval.qa.multihop import read_records
+from eval.qa.multihop import opens_a_list, read_records
 from eval.simpleqa.dataset import Question, file_sha256, load_dataset
 from mcp_servers.errors import JanagentError
 from mcp_servers.types import Document
@@ -72,16 +72,8 @@ def detect_format(path: Path) -> QAFormat:
     if name.endswith(".jsonl"):
         return QAFormat.HOTPOTQA
     if name.endswith(".json"):
-        return QAFormat.HOTPOTQA if _opens_a_list(path) else QAFormat.SQUAD
+        return QAFormat.HOTPOTQA if opens_a_list(path) else QAFormat.SQUAD
     raise JanagentError(f"cannot tell the format of {path}: pass --format hotpotqa, squad or simpleqa")
-
-
-def _opens_a_list(path: Path) -> bool:
-    try:
-        with path.open("rb") as handle:
-            return handle.read(4096).removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"[")
-    except OSError:
-        return False  # a missing file is reported by the loader
 
 
 def load_qa_dataset(path: Path, fmt: QAFormat | None = None) -> QADataset:

@@ -64,13 +64,21 @@ def read_records(path: Path) -> Iterator[tuple[str, MultihopRecord | None]]:
             ) from exc
 
 
+def opens_a_list(path: Path) -> bool:
+    """Whether the file is one JSON list of records (it opens with ``[``, after any byte-order mark)."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(4096).removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"[")
+    except OSError:
+        return False  # a missing file is reported by whoever opens it
+
+
 def _raw_records(path: Path) -> Iterator[tuple[str, Any]]:
+    listed = opens_a_list(path)
     try:
         # utf-8-sig: a file saved with a byte-order mark reads as one without.
         with path.open(encoding="utf-8-sig") as handle:
-            head = handle.read(4096).lstrip()
-            handle.seek(0)
-            if head.startswith("["):
+            if listed:
                 try:
                     records = json.load(handle)
                 except json.JSONDecodeError as exc:
@@ -129,7 +137,7 @@ def _musique(raw: dict[str, Any]) -> MultihopRecord:
     paragraphs = tuple(
         Paragraph(str(p["title"]), str(p["paragraph_text"]), bool(p.get("is_supporting"))) for p in raw["paragraphs"]
     )
-    return MultihopRecord(str(raw.get("id", "")), str(raw["question"]), _answers(answers), paragraphs)
+    return MultihopRecord(_record_id(raw), str(raw["question"]), _answers(answers), paragraphs)
 
 
 def _hotpotqa_official(raw: dict[str, Any]) -> MultihopRecord:
@@ -141,22 +149,27 @@ def _hotpotqa_official(raw: dict[str, Any]) -> MultihopRecord:
         # HotpotQA's sentences carry their leading spaces, 2Wiki's do not: one space between stripped ones.
         text = " ".join(str(s).strip() for s in sentences if str(s).strip())
         paragraphs.append(Paragraph(str(title), text, str(title) in supporting))
-    question_id = str(raw.get("_id", raw.get("id", "")))
-    return MultihopRecord(question_id, str(raw["question"]), _answers([str(raw["answer"])]), tuple(paragraphs))
+    return MultihopRecord(_record_id(raw), str(raw["question"]), _answers([str(raw["answer"])]), tuple(paragraphs))
 
 
 def _bare(raw: dict[str, Any]) -> MultihopRecord:
     """A question with its answers and no paragraphs (FlashRAG's jsonl, open-domain sets): asked over --index."""
+    keys = [key for key in ("answer", "answers", "golden_answers") if key in raw]
+    if not keys:
+        raise KeyError("answer")
     answers: list[str] = []
-    for key in ("answer", "answers", "golden_answers"):
-        value = raw.get(key)
+    for key in keys:
+        value = raw[key]
         if isinstance(value, str):
             answers.append(value)
         elif isinstance(value, list):
             answers += [str(item) for item in value]
-    if not any(key in raw for key in ("answer", "answers", "golden_answers")):
-        raise KeyError("answer")
-    return MultihopRecord(str(raw.get("_id", raw.get("id", ""))), str(raw["question"]), _answers(answers), ())
+    return MultihopRecord(_record_id(raw), str(raw["question"]), _answers(answers), ())
+
+
+def _record_id(raw: dict[str, Any]) -> str:
+    """The official HotpotQA/2Wiki ``_id``, else ``id`` (MuSiQue, FlashRAG), else empty."""
+    return str(raw.get("_id", raw.get("id", "")))
 
 
 def _answers(answers: list[str]) -> tuple[str, ...]:
