@@ -24,7 +24,9 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
 
 
 def fetch_command(
-    urls: Annotated[list[str], typer.Argument(help="One or more http(s) URLs.", show_default=False)],
+    urls: Annotated[
+        list[str], typer.Argument(help="One or more http(s) URLs, or doc ids of a local index.", show_default=False)
+    ],
     query: Annotated[
         str | None, typer.Option("--query", "-q", help="Put the passages most relevant to this first.")
     ] = None,
@@ -36,6 +38,16 @@ def fetch_command(
         typer.Option("--allow-private-network", help="Allow loopback, private and link-local addresses (intranet)."),
     ] = False,
     ignore_robots: Annotated[bool, typer.Option("--ignore-robots", help="Do not check robots.txt.")] = False,
+    index_name: Annotated[
+        str | None,
+        typer.Option(
+            "--index",
+            "-i",
+            help="Local index whose documents are read by doc id, or when their URL cannot be fetched "
+            "(default: $JANAGENT_INDEX or 'default').",
+        ),
+    ] = None,
+    no_local: Annotated[bool, typer.Option("--no-local", help="Never read documents from a local index.")] = False,
     jsonl: Annotated[
         bool, typer.Option("--jsonl", help='One JSON object per URL: {"url", "title", "content", "error"}.')
     ] = False,
@@ -46,8 +58,13 @@ def fetch_command(
     import anyio
 
     from mcp_servers.fetch import FetchError, FetchOptions, fetch_page
+    from mcp_servers.fetch.local_copies import IndexDocuments
 
-    options = FetchOptions(allow_private_network=allow_private_network, respect_robots=not ignore_robots)
+    options = FetchOptions(
+        allow_private_network=allow_private_network,
+        respect_robots=not ignore_robots,
+        local_documents=None if no_local else IndexDocuments(index_name),
+    )
 
     async def one(url: str) -> dict[str, Any]:
         try:

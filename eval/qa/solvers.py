@@ -41,7 +41,7 @@ def qa_servers(index_name: str) -> dict[str, dict[str, Any]]:
     """Our search and fetch servers, the search server over ``index_name`` (what ``ask`` starts, aimed)."""
     return {
         "search": {"command": sys.executable, "args": ["-m", "mcp_servers.search", "--index", index_name]},
-        "fetch": {"command": sys.executable, "args": ["-m", "mcp_servers.fetch"]},
+        "fetch": {"command": sys.executable, "args": ["-m", "mcp_servers.fetch", "--index", index_name]},
     }
 
 

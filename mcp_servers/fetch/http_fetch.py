@@ -19,6 +19,7 @@ import httpx
 
 from mcp_servers.fetch.decoding import ACCEPT_ENCODING, BodyDecoder
 from mcp_servers.fetch.errors import FetchError
+from mcp_servers.fetch.local_copies import DocumentSource
 from mcp_servers.fetch.network_guard import GuardedTransport, Resolver, check_url
 
 ROBOTS_TOKEN = "janagent"
@@ -56,6 +57,8 @@ class FetchOptions:
     http_transport: httpx.AsyncBaseTransport | None = None
     # An object with ``encode(list[str]) -> ndarray`` for query ranking; None loads the project's static model.
     embedder: Any = field(default=None, repr=False)
+    # Where a doc id, or a URL that cannot be fetched, is read from instead (``local_copies.DocumentSource``).
+    local_documents: DocumentSource | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import anyio
 
+from mcp_servers.fetch.errors import FetchError
 from mcp_servers.fetch.extract import Extracted, TextFormat, extract_body
 from mcp_servers.fetch.http_fetch import FetchOptions, fetch_raw
 from mcp_servers.fetch.paginate import paginate
 from mcp_servers.fetch.passages import default_embedder, rank_passages, render_ranked, split_passages
+from mcp_servers.types import Document
 
 DEFAULT_MAX_LENGTH = 5000
 
@@ -31,6 +34,8 @@ class FetchResult:
     total_length: int
     start_index: int = 0
     query: str | None = None
+    # Where the text came from when it is not the live page (a local index's copy), in one line.
+    notice: str | None = None
 
     def to_text(self) -> str:
         """The tool's answer: a short header (title, URL, how the text is ordered) then the content."""
@@ -38,6 +43,8 @@ class FetchResult:
         if self.title:
             lines.append(f"Title: {self.title}")
         lines.append(f"URL: {self.final_url}")
+        if self.notice:
+            lines.append(self.notice)
         if self.query:
             lines.append(
                 f"Passages ranked by relevance to {self.query!r}, most relevant first; "
@@ -62,13 +69,13 @@ def _with_note(text: str, start: int, next_start: int | None, total: int) -> str
     return text
 
 
-def _readable(extracted: Extracted, query: str | None, options: FetchOptions) -> str:
-    """The text to page through: the extracted text, or with a query its passages, most relevant first."""
+def _readable(text: str, query: str | None, options: FetchOptions) -> str:
+    """The text to page through: the page's text, or with a query its passages, most relevant first."""
     if not query or not query.strip():
-        return extracted.text
-    passages = split_passages(extracted.text)
+        return text
+    passages = split_passages(text)
     embedder = options.embedder if options.embedder is not None else default_embedder()
-    return render_ranked(rank_passages(passages, query, embedder), len(extracted.text))
+    return render_ranked(rank_passages(passages, query, embedder), len(text))
 
 
 async def fetch_page(
@@ -89,19 +96,56 @@ async def fetch_page(
     if max_length < 1:
         raise ValueError("max_length must be >= 1")
     options = options or FetchOptions()
-    raw = await fetch_raw(url, options)
+    local = options.local_documents
+    if local is not None and "://" not in url:  # a doc id: no page to try first
+        document = await anyio.to_thread.run_sync(local.find, url)
+        if document is None:
+            raise FetchError(f"{url!r} is neither an http(s) URL nor the id of a document in index '{local.name}'")
+        notice = f"From the local index '{local.name}' (document {document.id})."
+        return await _local_page(url, document, notice, query, start_index, max_length, options)
+    try:
+        raw = await fetch_raw(url, options)
+    except FetchError as exc:
+        if local is None:
+            raise
+        document = await anyio.to_thread.run_sync(local.find, url)
+        if document is None:
+            raise
+        notice = f"Copy from the local index '{local.name}': the live page could not be fetched ({exc})."
+        return await _local_page(url, document, notice, query, start_index, max_length, options)
 
     def work() -> tuple[Extracted, str]:
         extracted = extract_body(raw.body, kind=raw.kind, charset=raw.charset, url=raw.final_url, fmt=format)
-        return extracted, _readable(extracted, query, options)
+        return extracted, _readable(extracted.text, query, options)
 
     # Parsing and ranking are CPU work: off the event loop, so a server keeps answering other calls.
     extracted, readable = await anyio.to_thread.run_sync(work)
+    return _result(url, raw.final_url, extracted.title, readable, query, start_index, max_length)
+
+
+async def _local_page(
+    url: str,
+    document: Document,
+    notice: str,
+    query: str | None,
+    start_index: int,
+    max_length: int,
+    options: FetchOptions,
+) -> FetchResult:
+    """A local index's document paged and ranked as a fetched page is (its text is plain already)."""
+    readable = await anyio.to_thread.run_sync(_readable, document.text, query, options)
+    result = _result(url, document.url or document.id, document.title, readable, query, start_index, max_length)
+    return dataclasses.replace(result, notice=notice)
+
+
+def _result(
+    url: str, final_url: str, title: str | None, readable: str, query: str | None, start_index: int, max_length: int
+) -> FetchResult:
     page = paginate(readable, start_index, max_length)
     return FetchResult(
         url=url,
-        final_url=raw.final_url,
-        title=extracted.title,
+        final_url=final_url,
+        title=title,
         content=_with_note(page.text, start_index, page.next_start_index, page.total_length),
         next_start_index=page.next_start_index,
         total_length=page.total_length,

@@ -12,6 +12,7 @@ from pydantic import Field
 
 from mcp_servers.fetch.errors import FetchError
 from mcp_servers.fetch.http_fetch import FetchOptions
+from mcp_servers.fetch.local_copies import DocumentSource
 from mcp_servers.fetch.network_guard import Resolver
 from mcp_servers.fetch.page import DEFAULT_MAX_LENGTH, fetch_page
 
@@ -19,7 +20,7 @@ MAX_MAX_LENGTH = 100_000
 
 FETCH_DESCRIPTION = """Read a web page and get its main text as markdown (menus, ads and footers removed).
 
-Use it to read a URL from search results or from the user.
+Use it to read a URL from search results or from the user, or a local search result by its doc id.
 - query: give the question you are answering; the page's most relevant passages then come first, each marked \
 with its place in the page.
 - Long pages are cut at max_length characters. The result then ends with the start_index to use next; call \
@@ -35,12 +36,14 @@ def build_fetch_server(
     embedder: Any = None,
     http_transport: httpx.AsyncBaseTransport | None = None,
     resolver: Resolver | None = None,
+    local_documents: DocumentSource | None = None,
 ) -> MCPServer:
     """An MCPServer with the fetch tool.
 
     allow_private_network turns the SSRF guard off (intranet use); respect_robots follows robots.txt; embedder
     (``encode(list[str])``) ranks passages, loaded lazily from the project's static model when None;
-    http_transport and resolver replace the network for tests.
+    http_transport and resolver replace the network for tests; local_documents is where a doc id, or a URL
+    that cannot be fetched (offline), is read from instead.
     """
     server = MCPServer(
         name="janagent-fetch",
@@ -54,6 +57,7 @@ def build_fetch_server(
             embedder=embedder,
             http_transport=http_transport,
             resolver=resolver,
+            local_documents=local_documents,
         )
 
     @server.tool(
@@ -62,7 +66,9 @@ def build_fetch_server(
         structured_output=False,
     )
     async def fetch(
-        url: Annotated[str, Field(description="The http or https URL of the page to read.")],
+        url: Annotated[
+            str, Field(description="The http or https URL of the page to read, or a local search result's doc id.")
+        ],
         query: Annotated[
             str | None,
             Field(description="Optional: what you are looking for; the most relevant passages come first."),

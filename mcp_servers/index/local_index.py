@@ -143,6 +143,23 @@ class LocalIndex:
             for row, chunk, score in found
         ]
 
+    def find_document(self, reference: str) -> Document | None:
+        """The indexed document whose id or URL is ``reference``, its text rebuilt from its passages."""
+        generation = self._live.get()
+        if generation is None:
+            return None
+        row = generation.document_row(reference)
+        if row is None:
+            return None
+        docs = generation.docs
+        return Document(
+            id=docs.ids[row],
+            title=docs.titles[row],
+            text=generation.document_text(row),
+            url=docs.urls[row],
+            source_path=docs.sources[row],
+        )
+
     def stats(self) -> IndexStats:
         generation = self._live.get()
         if generation is None:

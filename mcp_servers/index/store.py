@@ -31,6 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import numpy as np
 
@@ -78,6 +79,18 @@ class DocTable:
     @classmethod
     def from_json(cls, data: dict[str, list[Any]]) -> DocTable:
         return cls(**{key: list(data[key]) for key in cls().to_json()})
+
+
+def reference_key(url: str) -> str:
+    """A URL as lookups compare it: no scheme, fragment, percent-escapes or trailing slash; the host lower-case.
+
+    A model copies a result's URL with small changes (http for https, an escaped or unescaped title, a
+    trailing slash), and each of them still names the same page.
+    """
+    parts = urlsplit(unquote(url.strip()))
+    path = parts.path.rstrip("/")
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{parts.netloc.lower()}{path}{query}" if parts.netloc else url.strip()
 
 
 def _fsync_file(path: Path) -> None:
@@ -138,6 +151,7 @@ class Generation:
             self.passages = np.zeros(0, dtype=np.uint8)
             self.vectors = np.zeros((0, self.dim), dtype=np.float32)
         self._bm25: Bm25Leg | None = None
+        self._rows: dict[str, int] | None = None  # id and URL -> row, built on the first lookup
 
     @property
     def embed_model(self) -> str | None:
@@ -153,6 +167,24 @@ class Generation:
     def passage(self, chunk: int) -> str:
         start, end = int(self.offsets[chunk]), int(self.offsets[chunk + 1])
         return bytes(self.passages[start:end]).decode("utf-8")
+
+    def document_text(self, row: int) -> str:
+        """The text of document ``row`` as indexed: its passages in order (they do not overlap)."""
+        first, end = int(self.doc_chunk_start[row]), int(self.doc_chunk_start[row + 1])
+        return "\n\n".join(self.passage(chunk) for chunk in range(first, end))
+
+    def document_row(self, reference: str) -> int | None:
+        """The row of the document whose id or URL is ``reference`` (URLs compared as ``reference_key`` does)."""
+        if self._rows is None:
+            rows: dict[str, int] = {}
+            # URLs first and ids over them, so that an id wins over another document's URL that reads the same.
+            for row, url in enumerate(self.docs.urls):
+                if url:
+                    rows.setdefault(reference_key(url), row)
+            rows.update({doc_id: row for row, doc_id in enumerate(self.docs.ids)})
+            self._rows = rows
+        found = self._rows.get(reference.strip())
+        return found if found is not None else self._rows.get(reference_key(reference))
 
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.path.rglob("*") if p.is_file())

@@ -99,3 +99,21 @@ def test_a_bad_format_is_a_one_line_error() -> None:
     result = CliRunner().invoke(app, ["fetch", "https://example.com", "--format", "html"])
     assert isinstance(result.exception, JanagentError)
     assert str(result.exception) == "--format must be markdown or text, not 'html'"
+
+
+def test_a_doc_id_prints_the_document_of_the_local_index() -> None:
+    from mcp_servers.index.registry import open_local_index
+    from mcp_servers.types import Document
+    from tests.fakes import HashingEmbedder
+
+    open_local_index("kitchen", embedder=HashingEmbedder()).add_documents(
+        [Document(id="kettle-1", title="Kettles", text="An electric kettle boils a litre of water in three minutes.")]
+    )
+    result = CliRunner().invoke(app, ["fetch", "kettle-1", "--index", "kitchen"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith(
+        "Title: Kettles\nURL: kettle-1\nFrom the local index 'kitchen' (document kettle-1)."
+    )
+    assert "boils a litre of water" in result.stdout
+    refused = CliRunner().invoke(app, ["fetch", "kettle-1", "--index", "kitchen", "--no-local"])
+    assert isinstance(refused.exception, JanagentError)

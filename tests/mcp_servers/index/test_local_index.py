@@ -169,3 +169,27 @@ def test_stats_count_documents_chunks_and_name_the_model(index: LocalIndex) -> N
     assert (stats.name, stats.backend, stats.documents, stats.chunks) == ("test", "local", 4, 4)
     assert stats.embed_model == "HashingEmbedder-32d"
     assert stats.size_bytes > 0
+
+
+def test_a_document_is_found_by_id_or_by_its_url_as_a_model_copies_it(index: LocalIndex) -> None:
+    long_text = "\n".join(" ".join(f"part{p}word{i}" for i in range(150)) for p in range(3))
+    jatte = PAINTINGS[0].model_copy(update={"url": "https://en.wikipedia.org/wiki/La_Grande_Jatte", "text": long_text})
+    index.add_documents([jatte, *PAINTINGS[1:]])
+    found = index.find_document("jatte")
+    assert found is not None
+    assert (found.id, found.title, found.url) == ("jatte", jatte.title, jatte.url)
+    assert found.text.split() == long_text.split()  # every passage, in order
+    for copied in (
+        "http://en.wikipedia.org/wiki/La_Grande_Jatte",
+        "https://EN.wikipedia.org/wiki/La_Grande_Jatte/",
+        "https://en.wikipedia.org/wiki/La%5FGrande%5FJatte",
+        " https://en.wikipedia.org/wiki/La_Grande_Jatte#Style ",
+    ):
+        assert getattr(index.find_document(copied), "id", None) == "jatte", copied
+    assert index.find_document("https://en.wikipedia.org/wiki/Other") is None
+    assert index.find_document("missing") is None
+
+
+def test_an_id_wins_over_another_documents_url_that_reads_the_same(index: LocalIndex) -> None:
+    index.add_documents([PAINTINGS[1].model_copy(update={"url": "guernica"}), PAINTINGS[2]])
+    assert getattr(index.find_document("guernica"), "title", None) == "Guernica"
