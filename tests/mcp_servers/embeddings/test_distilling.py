@@ -88,3 +88,16 @@ def test_a_byte_level_tokenizer_that_decodes_to_markers_is_refused() -> None:
     with pytest.raises(JanagentError, match="round-trip"):
         check_round_trip(_byte_level_tokenizer(with_decoder=False))
     check_round_trip(_byte_level_tokenizer(with_decoder=True))
+
+
+def test_loading_the_minilm_teacher_prints_no_load_report(capfd: pytest.CaptureFixture[str]) -> None:
+    from transformers.utils import logging as hf_logging
+
+    from mcp_servers.embeddings.teachers import minilm_teacher_dir
+
+    before = hf_logging.get_verbosity()
+    teacher = load_teacher(str(minilm_teacher_dir()))
+    assert teacher.tokenizer.is_fast
+    # MiniLM's checkpoint has a key its architecture lacks: transformers reports it unless told not to.
+    assert "LOAD REPORT" not in capfd.readouterr().err
+    assert hf_logging.get_verbosity() == before  # set back for whatever loads next
