@@ -6,6 +6,8 @@ Two formats exist:
 - SimpleQA Verified (Google DeepMind, Kaggle ``deepmind/simpleqa-verified``): columns ``original_index``,
   ``problem``, ``answer``, ``topic``, ``answer_type``, ``multi_step``, ``requires_reasoning``, ``urls``
   (comma-separated). It has its own grader template (see ``grader_template``).
+- Plain question files: columns ``question`` (or ``problem``) and ``answer``, any others kept as extras; graded
+  with SimpleQA's template. Sets of answerable questions are often shared this way.
 """
 
 from __future__ import annotations
@@ -30,11 +32,13 @@ SIMPLEQA_MD5 = "04aa7cb1e724076a1cb6e79d3dc36a92"
 
 SIMPLEQA_COLUMNS = {"metadata", "problem", "answer"}
 VERIFIED_COLUMNS = {"original_index", "problem", "answer", "topic", "answer_type"}
+PLAIN_QUESTION_COLUMNS = {"question", "problem"}
 
 
 class DatasetFormat(StrEnum):
     SIMPLEQA = "simpleqa"
     VERIFIED = "verified"
+    PLAIN = "plain"
 
 
 @dataclass(frozen=True)
@@ -74,9 +78,11 @@ def detect_format(columns: set[str]) -> DatasetFormat:
         return DatasetFormat.SIMPLEQA
     if columns >= VERIFIED_COLUMNS:
         return DatasetFormat.VERIFIED
+    if "answer" in columns and columns & PLAIN_QUESTION_COLUMNS:
+        return DatasetFormat.PLAIN
     raise JanagentError(
-        f"unrecognised SimpleQA CSV columns {sorted(columns)}: expected {sorted(SIMPLEQA_COLUMNS)} (SimpleQA) "
-        f"or {sorted(VERIFIED_COLUMNS)} (SimpleQA Verified)"
+        f"unrecognised SimpleQA CSV columns {sorted(columns)}: expected {sorted(SIMPLEQA_COLUMNS)} (SimpleQA), "
+        f"{sorted(VERIFIED_COLUMNS)} (SimpleQA Verified) or question and answer"
     )
 
 
@@ -127,19 +133,32 @@ def _parse_verified_row(index: int, row: dict[str, str]) -> Question:
     )
 
 
+def _parse_plain_row(index: int, row: dict[str, str]) -> Question:
+    problem = (row.get("question") or row.get("problem") or "").strip()
+    answer = (row.get("answer") or "").strip()
+    if not problem or not answer:
+        raise JanagentError(f"row {index}: {'the question' if not problem else 'the answer'} is empty")
+    extra = {k: v for k, v in row.items() if k and k not in {"question", "problem", "answer"} and v}
+    return Question(index=index, problem=problem, answer=answer, topic=row.get("topic") or "Unknown", extra=extra)
+
+
 def load_dataset(path: Path, fmt: DatasetFormat | None = None) -> Dataset:
     """Read every question of a SimpleQA or SimpleQA Verified CSV, in file order (the order simple-evals
     gets from ``pandas.read_csv`` records, which is what makes seeded sampling reproduce it)."""
     if not path.is_file():
         raise JanagentError(f"dataset not found: {path} (pass --dataset PATH to a SimpleQA CSV)")
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
+        with path.open(newline="", encoding="utf-8-sig") as handle:  # a BOM is no part of a header
             reader = csv.DictReader(handle)
             columns = set(reader.fieldnames or [])
             detected = detect_format(columns)
             if fmt is not None and fmt != detected:
                 raise JanagentError(f"{path} is in the {detected} format, not {fmt} (drop --format or fix it)")
-            parse = _parse_simpleqa_row if detected is DatasetFormat.SIMPLEQA else _parse_verified_row
+            parse = {
+                DatasetFormat.SIMPLEQA: _parse_simpleqa_row,
+                DatasetFormat.VERIFIED: _parse_verified_row,
+                DatasetFormat.PLAIN: _parse_plain_row,
+            }[detected]
             questions = [parse(index, row) for index, row in enumerate(reader)]
     except UnicodeDecodeError as exc:
         raise JanagentError(f"{path} is not a UTF-8 CSV ({exc.reason})") from exc

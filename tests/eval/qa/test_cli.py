@@ -144,6 +144,23 @@ def test_questions_without_paragraphs_need_an_index_and_run_over_it(dataset_path
     assert (summary["n"], summary["f1"], summary["tool_calls_per_question"]) == (2, 1.0, 1.0)
 
 
+def test_a_plain_question_answer_csv_runs_over_an_index_with_the_simpleqa_grade(
+    dataset_path: Path, tmp_path: Path
+) -> None:
+    plain = tmp_path / "answerable.csv"
+    plain.write_text("question,answer\n" + "".join(f"{q},{a}\n" for q, a, _, _ in FACTS[:2]), encoding="utf-8")
+    built = bench_qa("--dataset", str(dataset_path), "--model", scripted(tmp_path, ["x"], "m2.json"), "--tools",
+                     "retrieve", "--limit", "1", "--out", str(tmp_path / "first"))  # fmt: skip
+    assert built.exit_code == 0, built.output
+    model = scripted(tmp_path, [FACTS[0][1], "I do not know"])
+    result = bench_qa("--dataset", str(plain), "--model", model, "--tools", "retrieve",
+                      "--index", "qa-hotpotqa-dev_subsampled", "--out", str(tmp_path / "run"))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["n"] == 2
+    assert (summary["correct"], summary["not_attempted"]) == (0.5, 0.5)
+
+
 def test_a_users_index_given_with_a_file_of_paragraphs_is_searched_as_it_is(dataset_path: Path, tmp_path: Path) -> None:
     from mcp_servers.index import open_local_index
     from mcp_servers.types import Document

@@ -101,6 +101,33 @@ def test_a_csv_with_other_columns_is_rejected_with_the_expected_columns(tmp_path
         load_dataset(path)
 
 
+def test_a_plain_question_and_answer_csv_is_read_and_sampled_like_simpleqa(tmp_path: Path) -> None:
+    path = tmp_path / "answerable.csv"
+    rows = [("Who painted Guernica?", "Pablo Picasso", "w1"), ("Where is Mount Etna?", "Sicily", "w2")]
+    with path.open("w", newline="", encoding="utf-8-sig") as handle:  # a byte-order mark, as Excel writes
+        writer = csv.writer(handle)
+        writer.writerow(["question", "answer", "source"])
+        writer.writerows(rows * 3)
+    data = load_dataset(path)
+    assert data.format is DatasetFormat.PLAIN
+    first = data.questions[0]
+    assert (first.problem, first.answer, first.topic, first.extra) == (
+        rows[0][0],
+        rows[0][1],
+        "Unknown",
+        {"source": "w1"},
+    )
+    picked = select_questions(data.questions, limit=3, seed=1, fmt=data.format)
+    assert [q.index for q in picked] == random.Random(1).sample(range(6), 3)
+
+
+def test_a_plain_csv_row_without_an_answer_is_a_one_line_error(tmp_path: Path) -> None:
+    path = tmp_path / "answerable.csv"
+    path.write_text("problem,answer\nWho painted Guernica?,Pablo Picasso\nWhere is Etna?,\n", encoding="utf-8")
+    with pytest.raises(JanagentError, match=r"^row 1: the answer is empty$"):
+        load_dataset(path)
+
+
 def test_a_missing_dataset_file_says_to_pass_dataset(tmp_path: Path) -> None:
     with pytest.raises(JanagentError, match="--dataset"):
         load_dataset(tmp_path / "nope.csv")
