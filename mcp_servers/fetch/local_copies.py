@@ -8,9 +8,13 @@ got a DNS error). The index holds each document's whole text, so fetch reads it 
 
 from __future__ import annotations
 
+import logging
 from typing import Protocol
 
+from mcp_servers.errors import JanagentError
 from mcp_servers.types import Document
+
+logger = logging.getLogger(__name__)
 
 
 class DocumentSource(Protocol):
@@ -36,7 +40,12 @@ class IndexDocuments:
         from mcp_servers.index.local_index import LocalIndex
         from mcp_servers.index.registry import open_local_index
 
-        if self._index is None:
-            self._index = open_local_index(self.name)
-        assert isinstance(self._index, LocalIndex)
-        return self._index.find_document(reference)
+        try:
+            if self._index is None:
+                self._index = open_local_index(self.name)
+            assert isinstance(self._index, LocalIndex)
+            return self._index.find_document(reference)
+        except (JanagentError, OSError, ValueError) as exc:
+            # A broken index must not break fetch: the lookup is a fallback, so its failure is logged, not raised.
+            logger.warning("cannot read index %r: %s", self.name, exc)
+            return None

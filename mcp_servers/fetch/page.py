@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import anyio
@@ -134,12 +133,20 @@ async def _local_page(
 ) -> FetchResult:
     """A local index's document paged and ranked as a fetched page is (its text is plain already)."""
     readable = await anyio.to_thread.run_sync(_readable, document.text, query, options)
-    result = _result(url, document.url or document.id, document.title, readable, query, start_index, max_length)
-    return dataclasses.replace(result, notice=notice)
+    final_url = document.url or document.id
+    return _result(url, final_url, document.title, readable, query, start_index, max_length, notice=notice)
 
 
 def _result(
-    url: str, final_url: str, title: str | None, readable: str, query: str | None, start_index: int, max_length: int
+    url: str,
+    final_url: str,
+    title: str | None,
+    readable: str,
+    query: str | None,
+    start_index: int,
+    max_length: int,
+    *,
+    notice: str | None = None,
 ) -> FetchResult:
     page = paginate(readable, start_index, max_length)
     return FetchResult(
@@ -151,4 +158,5 @@ def _result(
         total_length=page.total_length,
         start_index=start_index,
         query=query if query and query.strip() else None,
+        notice=notice,
     )

@@ -131,3 +131,14 @@ async def test_the_server_reads_a_doc_id_in_memory_and_over_stdio(janagent_home:
     assert isinstance(over_stdio.content[0], TextContent)
     assert "From the local index 'paintings' (document jatte)." in over_stdio.content[0].text
     assert refused.is_error is True
+
+
+async def test_a_broken_index_is_no_copy_and_fetch_still_answers(janagent_home: Path, tmp_path: Path) -> None:
+    from mcp_servers.index.registry import index_path
+
+    broken = index_path("broken")
+    (broken / "gen-1").mkdir(parents=True)
+    (broken / "gen-1" / "meta.json").write_text("{not json", encoding="utf-8")
+    (broken / "CURRENT").write_text("gen-1", encoding="utf-8")
+    with pytest.raises(FetchError, match="nor the id of a document in index 'broken'"):
+        await fetch_page("jatte", options=options_with(IndexDocuments("broken"), tmp_path))
