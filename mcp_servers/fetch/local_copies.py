@@ -9,10 +9,13 @@ got a DNS error). The index holds each document's whole text, so fetch reads it 
 from __future__ import annotations
 
 import logging
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from mcp_servers.errors import JanagentError
 from mcp_servers.types import Document
+
+if TYPE_CHECKING:
+    from mcp_servers.index.local_index import LocalIndex
 
 logger = logging.getLogger(__name__)
 
@@ -32,18 +35,16 @@ class IndexDocuments:
         from mcp_servers.index.registry import resolve_name
 
         self.name = resolve_name(index_name)
-        self._index: object | None = None
+        self._index: LocalIndex | None = None
 
     def find(self, reference: str) -> Document | None:
         if "://" in self.name:  # a Qdrant collection keeps no whole documents
             return None
-        from mcp_servers.index.local_index import LocalIndex
         from mcp_servers.index.registry import open_local_index
 
         try:
             if self._index is None:
                 self._index = open_local_index(self.name)
-            assert isinstance(self._index, LocalIndex)
             return self._index.find_document(reference)
         except (JanagentError, OSError, ValueError) as exc:
             # A broken index must not break fetch: the lookup is a fallback, so its failure is logged, not raised.
