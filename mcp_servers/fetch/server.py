@@ -20,7 +20,7 @@ MAX_MAX_LENGTH = 100_000
 
 FETCH_DESCRIPTION = """Read a web page and get its main text as markdown (menus, ads and footers removed).
 
-Use it to read a URL from search results or from the user, or a local search result by its doc id.
+Use it to read a URL from search results or from the user.
 - query: give the question you are answering; the page's most relevant passages then come first, each marked \
 with its place in the page.
 - Long pages are cut at max_length characters. The result then ends with the start_index to use next; call \
@@ -66,9 +66,7 @@ def build_fetch_server(
         structured_output=False,
     )
     async def fetch(
-        url: Annotated[
-            str, Field(description="The http or https URL of the page to read, or a local search result's doc id.")
-        ],
+        url: Annotated[str, Field(description="The http or https URL of the page to read.")],
         query: Annotated[
             str | None,
             Field(description="Optional: what you are looking for; the most relevant passages come first."),

@@ -28,7 +28,7 @@ WEB_DEADLINE_S = 30.0
 DESCRIPTION = (
     "Search for information. Use it before answering any question about facts, people, places, dates or "
     "numbers. Returns numbered results, each with a title, a url (or doc id), a snippet and a score. "
-    "To read a whole page, call fetch with a result's url (or doc). "
+    "To read a whole page, call fetch with a result's url. "
     "If no result helps, search again with fewer or different words."
 )
 
