@@ -68,9 +68,10 @@ def main() -> None:
         err_console.print("aborted")
         sys.exit(1)
     except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+        # Typer 0.29 vendors click (typer._click), whose ClickException is not click's, and exports neither:
+        # a usage error is told by what every ClickException has, so `--bogus` stays one line, not a traceback.
+        show, exit_code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if callable(show) and isinstance(exit_code, int):
+            show()
+            sys.exit(exit_code)
         raise

@@ -44,3 +44,22 @@ def test_a_group_that_cannot_be_imported_is_an_error_not_a_missing_command(
     monkeypatch.syspath_prepend(str(tmp_path))
     with pytest.raises(ModuleNotFoundError, match=r"agent\.commands\.no_such_cmds"):
         register_commands(typer.Typer(), typer.Typer())
+
+
+@pytest.mark.slow
+def test_an_unknown_option_is_a_usage_error_not_a_traceback(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "agent", "ask", "--bogus", "x"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "JANAGENT_HOME": str(tmp_path), "COLUMNS": "200"},
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "No such option: --bogus" in proc.stderr
+    assert "Traceback" not in proc.stderr
