@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from agent.sources import passages_from_result
+from mcp_servers.index.store import reference_key
 
 _NUMBERED_TITLE = re.compile(r"^\s*\d+\.\s+(.+?)\s*$", re.MULTILINE)
 _REFERENCE_LINE = re.compile(r"^\s*(?:url|doc)\s*:\s*(\S+)\s*$", re.MULTILINE | re.IGNORECASE)
@@ -56,19 +57,14 @@ def title_of_url(url: str) -> str | None:
     return normalize_title(parts.path.split("/wiki/", 1)[1])
 
 
-def _normalize_url(url: str) -> str:
-    parts = urlsplit(url.strip())
-    return f"{parts.netloc.lower()}{unquote(parts.path).rstrip('/')}" + (f"?{parts.query}" if parts.query else "")
-
-
 def evidence_hits(seen: SeenEvidence, evidence_ids: Iterable[str], urls: Iterable[str]) -> tuple[int, int]:
     """(gold items that reached the model, gold items): paragraphs by id, articles by URL or title."""
     ids = list(dict.fromkeys(evidence_ids))
     found = sum(1 for doc_id in ids if doc_id in seen.references)
-    seen_urls = {_normalize_url(ref) for ref in seen.references if ref.startswith(("http://", "https://"))}
+    seen_urls = {reference_key(ref) for ref in seen.references if ref.startswith(("http://", "https://"))}
     articles = list(dict.fromkeys(urls))
     for url in articles:
         title = title_of_url(url)
-        if _normalize_url(url) in seen_urls or (title is not None and title in seen.titles):
+        if reference_key(url) in seen_urls or (title is not None and title in seen.titles):
             found += 1
     return found, len(ids) + len(articles)

@@ -82,15 +82,16 @@ class DocTable:
 
 
 def reference_key(url: str) -> str:
-    """A URL as lookups compare it: no scheme, fragment, percent-escapes or trailing slash; the host lower-case.
+    """A URL as lookups compare it: no scheme, fragment, path escapes or trailing slash; the host lower-case.
 
     A model copies a result's URL with small changes (http for https, an escaped or unescaped title, a
     trailing slash), and each of them still names the same page.
     """
-    parts = urlsplit(unquote(url.strip()))
-    path = parts.path.rstrip("/")
+    parts = urlsplit(url.strip())
+    if not parts.netloc:
+        return url.strip()
     query = f"?{parts.query}" if parts.query else ""
-    return f"{parts.netloc.lower()}{path}{query}" if parts.netloc else url.strip()
+    return f"{parts.netloc.lower()}{unquote(parts.path).rstrip('/')}{query}"
 
 
 def _fsync_file(path: Path) -> None:
